@@ -1,0 +1,98 @@
+"""erpsales: a typed, declarative, explainable rules engine for ERP sales qualification.
+
+Qualify a prospect against the bundled seed playbook::
+
+    import erpsales
+    assessment = erpsales.qualify({"name": "苏州精工机械", "industry": "机械",
+                                   "revenue": "3亿", "profit": "2000万"}, as_of="2026-11-28")
+    print(assessment.product, assessment.grade, assessment.explain("zh"))
+"""
+
+from erpsales._api import Engine, qualify, qualify_many
+from erpsales.assessment import (
+    Assessment,
+    FiredRule,
+    Finding,
+    GradeDetail,
+    ItemError,
+    Placement,
+    ProductFit,
+)
+from erpsales.engine import available_backends
+from erpsales.errors import (
+    BackendUnavailableError,
+    EngineError,
+    ErpsalesError,
+    EvaluationError,
+    InputError,
+    PolicyError,
+    PolicySyntaxError,
+    UnknownFieldError,
+)
+from erpsales.models import (
+    Budget,
+    Competition,
+    Competitor,
+    Decision,
+    DecisionRole,
+    Grade,
+    Industry,
+    KeyEvaluation,
+    KeyInfo,
+    Prospect,
+    Quadrant,
+    Requirement,
+    Schedule,
+    Stakeholder,
+    Territory,
+    wan,
+    yi,
+)
+from erpsales.policy import Policy, Text, load_policy, policy_from_dict, seed_policy
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Assessment",
+    "BackendUnavailableError",
+    "Budget",
+    "Competition",
+    "Competitor",
+    "Decision",
+    "DecisionRole",
+    "Engine",
+    "EngineError",
+    "ErpsalesError",
+    "EvaluationError",
+    "FiredRule",
+    "Finding",
+    "Grade",
+    "GradeDetail",
+    "Industry",
+    "InputError",
+    "ItemError",
+    "KeyEvaluation",
+    "KeyInfo",
+    "Placement",
+    "Policy",
+    "PolicyError",
+    "PolicySyntaxError",
+    "ProductFit",
+    "Prospect",
+    "Quadrant",
+    "Requirement",
+    "Schedule",
+    "Stakeholder",
+    "Territory",
+    "Text",
+    "UnknownFieldError",
+    "__version__",
+    "available_backends",
+    "load_policy",
+    "policy_from_dict",
+    "qualify",
+    "qualify_many",
+    "seed_policy",
+    "wan",
+    "yi",
+]

@@ -1,0 +1,436 @@
+"""From firings to verdicts: the one place that turns fired rules into an Assessment.
+
+Both backends hand over the same :class:`Firings`; everything here is shared, so the
+meaning of a firing cannot differ between backends.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from erpsales._facts import Facts
+from erpsales.assessment import (
+    Assessment,
+    FiredRule,
+    Finding,
+    FitStatus,
+    GradeDetail,
+    Placement,
+    ProductFit,
+    Status,
+)
+from erpsales.engine._base import Firings
+from erpsales.i18n import render, text
+from erpsales.models._enums import DecisionRole, Grade, HierarchyLevel, Quadrant
+from erpsales.models._prospect import Prospect
+from erpsales.policy._compile import CompiledRule, Program
+from erpsales.policy._model import Text
+
+__all__ = ["FitResult", "GradeResult", "Resolver"]
+
+_PRIORITY = {
+    "seed_r1": ("devil", "imp", "angel", "sweetheart"),
+    "influence_first": ("devil", "angel", "imp", "sweetheart"),
+    "common_convention": ("devil", "angel", "sweetheart", "imp"),
+}
+_SEED_NUMBER = {"devil": 1, "imp": 2, "angel": 3, "sweetheart": 4}
+
+
+class _View(Mapping[str, Any]):
+    """Dotted-name access to a fact (and the policy's params) for message templates."""
+
+    __slots__ = ("_fact", "_params", "_extra")
+
+    def __init__(self, fact: Mapping[str, Any], params: Mapping[str, Any], **extra: Any) -> None:
+        self._fact, self._params, self._extra = fact, params, extra
+
+    def __getitem__(self, name: str) -> Any:
+        if name in self._extra:
+            return self._extra[name]
+        if name.startswith("params."):
+            return self._params[name[7:]]
+        return self._fact[name.replace(".", "__")]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            return default
+
+    def __iter__(self) -> Any:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+@dataclass(frozen=True, slots=True)
+class FitResult:
+    """The product-fit verdict before it becomes a :class:`ProductFit`."""
+
+    status: FitStatus
+    product: str | None
+    candidates: tuple[str, ...]
+    revenue_suggests: tuple[str, ...]
+    profit_suggests: str | None
+    reasons: tuple[tuple[str, dict[str, Any]], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class GradeResult:
+    """The grading verdict."""
+
+    grade: Grade
+    descriptor: Grade
+    window: Grade
+    basis: str
+    descriptor_rules: tuple[str, ...]
+
+
+def _localise(key: str, values: Mapping[str, Any], overrides: Mapping[str, Text]) -> Text:
+    en = render(text(key, "en", overrides), values, "en")
+    zh = render(text(key, "zh", overrides), values, "zh")
+    return Text.model_construct(en=en, zh=zh)
+
+
+class Resolver:
+    """Turns firings into verdicts for one program (immutable, thread-safe)."""
+
+    def __init__(self, program: Program) -> None:
+        self.program = program
+        policy = program.policy
+        settings = policy.settings
+        self.settings = settings
+        self.params = settings.params
+        self.overrides = policy.messages
+        self.rules = program.rules
+        self.products = {p.id: p for p in settings.products}
+        order = sorted(settings.products, key=lambda p: p.revenue_min_rmb or 0)
+        self.rank = {p.id: i + 1 for i, p in enumerate(order)}
+        self.revenue_rule = {r.index: r.product for r in program.rules if r.role == "revenue"}
+        self.profit_rule = {r.index: r.product for r in program.rules if r.role == "profit"}
+        self.market_rule = next(r.index for r in program.rules if r.role == "market")
+        self.window_rule = {r.index: r.grade for r in program.rules if r.role == "window"}
+        self.grade_rule = {r.index: r for r in program.rules if r.role == "grade"}
+        smap = settings.stakeholder_map
+        self.priority = {q: i + 1 for i, q in enumerate(_PRIORITY[smap.priority_profile])}
+        self.strategies = {q.value: t for q, t in smap.strategies.items()}
+        self.disqualify = settings.switches.get("disqualified_status", True)
+
+    # -- phase 1 → verdict -------------------------------------------------------------
+
+    def fit(self, fired: list[int], fact: Mapping[str, Any]) -> FitResult:
+        """Decide product fit from the phase-1 firings (R-TM, AMB-01..05)."""
+        s = self.settings
+        revenue, profit = fact["prospect__revenue"], fact["prospect__profit"]
+        industry_class = fact["prospect__industry_class"]
+        fired_set = set(fired)
+        by_revenue = tuple(self.revenue_rule[i] for i in fired if i in self.revenue_rule)
+        profit_ok = [self.profit_rule[i] for i in fired if i in self.profit_rule]
+        profit_suggests = max(profit_ok, key=self.rank.__getitem__) if profit_ok and profit is not None and profit >= 0 else None
+        strict = s.profit_rule == "strict"
+        candidates = tuple(p for p in by_revenue if not strict or p in profit_ok)
+        reasons: list[tuple[str, dict[str, Any]]] = []
+        status: FitStatus
+        if revenue is None:
+            reasons.append(("reason.revenue_unknown", {}))
+        if profit is None and strict:
+            reasons.append(("reason.profit_unknown", {}))
+        elif profit is not None and profit < 0 and strict:
+            reasons.append(("reason.profit_negative", {}))
+        if industry_class is None and (s.industries.require_manufacturing or strict):
+            reasons.append(("reason.industry_unknown", {}))
+        if reasons and s.missing_financials == "unknown":
+            status = "unknown"
+        elif industry_class is not None and self.market_rule not in fired_set:
+            status = "no_fit"
+            reasons.append(
+                ("reason.non_manufacturing", {})
+                if industry_class == "non_manufacturing"
+                else ("reason.other_manufacturing_excluded", {})
+            )
+        elif reasons:
+            status = "no_fit"
+        elif not by_revenue:
+            status = "no_fit"
+            reasons.append(("reason.below_bands", {}))
+        elif candidates:
+            status = "fit"
+            key = "reason.fits" if strict or candidates[0] in profit_ok else "reason.revenue_primary"
+            reasons.append((key, {"revenue": revenue, "profit": profit, "product": candidates[0]}))
+        else:
+            status = "no_fit"
+            first = self.products[by_revenue[0]]
+            reasons.append(
+                (
+                    "reason.profit_below",
+                    {"profit": profit, "product": first.id, "floor": first.profit_min_rmb},
+                )
+            )
+        if status != "fit":
+            if by_revenue:
+                reasons.append(("reason.revenue_suggests", {"product": "/".join(by_revenue)}))
+            if profit_suggests:
+                reasons.append(("reason.profit_suggests", {"product": profit_suggests}))
+        product = candidates[0] if status == "fit" else None
+        return FitResult(status, product, candidates if status == "fit" else (), by_revenue, profit_suggests, tuple(reasons))
+
+    def grade(self, fired: list[int], fact: Mapping[str, Any]) -> GradeResult:
+        """Decide the grade from the phase-1 firings (R-GR, AMB-08, 09, 12, 27)."""
+        g = self.settings.grading
+        window = next((self.window_rule[i] for i in fired if i in self.window_rule), Grade.D)
+        described = [self.grade_rule[i] for i in fired if i in self.grade_rule]
+        descriptor = max((r.grade for r in described if r.grade), key=lambda x: x.rank, default=Grade.D)
+        if fact["prospect__computerisation"] == "unknown":
+            cap = g.unknown_status_cap
+            grade = min(window, cap, key=lambda x: x.rank)
+            basis = "window_capped"
+        elif g.basis == "descriptor":
+            grade, basis = descriptor, "descriptor"
+        elif g.basis == "window":
+            grade, basis = window, "window"
+        else:
+            grade, basis = min(descriptor, window, key=lambda x: x.rank), "conservative"
+        return GradeResult(grade, descriptor, window, basis, tuple(r.id for r in described))
+
+    def verdict_fields(self, fit: FitResult, grade: GradeResult) -> dict[str, Any]:
+        """The phase-2 fields (``fit.*``, ``grading.*``) for the finding rules."""
+        product = self.products[fit.product] if fit.product else None
+        return {
+            "fit__status": fit.status,
+            "fit__product": fit.product,
+            "fit__min_deal": product.min_deal_rmb if product else None,
+            "fit__tier_rank": self.rank[fit.product] if fit.product else None,
+            "fit__candidate_count": len(fit.revenue_suggests),
+            "grading__grade": grade.grade.value,
+            "grading__descriptor_grade": grade.descriptor.value,
+            "grading__window_grade": grade.window.value,
+        }
+
+    # -- everything → Assessment -------------------------------------------------------
+
+    def assessment(
+        self,
+        prospect: Prospect,
+        facts: Facts,
+        firings: Firings,
+        fit: FitResult,
+        grade: GradeResult,
+        *,
+        as_of: dt.date,
+        backend: str,
+    ) -> Assessment:
+        """Assemble the frozen :class:`Assessment`."""
+        policy = self.program.policy
+        rules = self.rules
+        fact2 = firings.verdict_fact
+        view = _View(fact2, self.params)
+        findings: list[Finding] = self._resolver_findings(fit, grade, facts.prospect)
+        trace: list[FiredRule] = []
+        for i in firings.prospect:
+            trace.append(self._fired(rules[i], facts.prospect, None))
+        people = facts.people
+        by_rule: dict[int, list[int]] = {}
+        for rule_index, person in firings.people:
+            by_rule.setdefault(rule_index, []).append(person)
+        fired_rules = sorted([*firings.verdict, *by_rule])
+        for index in fired_rules:
+            rule = rules[index]
+            if index in by_rule:
+                for person in by_rule[index]:
+                    pview = _View(people[person], self.params)
+                    trace.append(self._fired(rule, people[person], people[person]["person__name"]))
+                    findings.append(self._finding(rule, pview, people[person], people[person]["person__name"]))
+            else:
+                trace.append(self._fired(rule, fact2, None))
+                findings.append(self._finding(rule, view, fact2, None))
+        status: Status = (
+            "disqualified"
+            if self.disqualify and prospect.disqualified
+            else "out_of_market" if fit.status == "no_fit" else "active"
+        )
+        return Assessment.model_construct(
+            prospect_id=prospect.key,
+            prospect_name=prospect.name,
+            owner=prospect.owner,
+            territory=prospect.territory,
+            as_of=as_of,
+            policy_id=policy.id,
+            policy_version=policy.version,
+            policy_hash=policy.content_hash,
+            backend=backend,
+            product=fit.product,
+            fit=ProductFit.model_construct(
+                status=fit.status,
+                product=fit.product,
+                candidates=fit.candidates,
+                revenue_suggests=fit.revenue_suggests,
+                profit_suggests=fit.profit_suggests,
+                industry_class=facts.prospect["prospect__industry_class"],
+                reasons=tuple(_localise(k, v, self.overrides) for k, v in fit.reasons),
+            ),
+            grade=grade.grade,
+            grading=GradeDetail.model_construct(
+                descriptor_grade=grade.descriptor,
+                window_grade=grade.window,
+                months_to_close=facts.prospect["close__months"],
+                basis=grade.basis,
+                descriptor_rules=grade.descriptor_rules,
+                definition=self._definition(grade.grade, facts.prospect["prospect__computerisation"]),
+            ),
+            status=status,
+            findings=tuple(findings),
+            stakeholders=self._placements(prospect, people),
+            trace=tuple(trace),
+        )
+
+    def _definition(self, grade: Grade, status: str) -> Text:
+        key = f"grade_text.{grade.value}"
+        if grade is Grade.D and status in ("not_computerised", "computerised"):
+            key = f"grade_text.D_{status}"
+        return _localise(key, {}, self.overrides)
+
+    def _fired(self, rule: CompiledRule, fact: Mapping[str, Any], subject: str | None) -> FiredRule:
+        return FiredRule.model_construct(
+            rule_id=rule.id,
+            stage=rule.stage,
+            subject=subject,
+            facts={f.name: fact.get(f.key) for f in rule.reads},
+        )
+
+    def _finding(
+        self, rule: CompiledRule, view: _View, fact: Mapping[str, Any], subject: str | None
+    ) -> Finding:
+        spec = rule.spec
+        assert spec is not None and spec.kind != "grade"
+
+        def loc(t: Text | None) -> Text | None:
+            if t is None:
+                return None
+            return Text.model_construct(en=render(t.en, view, "en"), zh=render(t.zh, view, "zh"))
+
+        return Finding.model_construct(
+            rule_id=rule.id,
+            kind=spec.kind,
+            severity=spec.severity,
+            between=spec.between,
+            subject=subject,
+            message=loc(spec.message),
+            risk=loc(spec.risk),
+            opportunity=loc(spec.opportunity),
+            question=loc(spec.question),
+            evidence={f.name: fact.get(f.key) for f in rule.reads},
+        )
+
+    def _resolver_findings(self, fit: FitResult, grade: GradeResult, fact: Mapping[str, Any]) -> list[Finding]:
+        out: list[Finding] = []
+        o = self.overrides
+
+        def add(rule_id: str, severity: str, values: dict[str, Any], evidence: dict[str, Any], question: bool = False) -> None:
+            out.append(
+                Finding.model_construct(
+                    rule_id=rule_id,
+                    kind="warning",
+                    severity=severity,
+                    between=(),
+                    subject=None,
+                    message=_localise(f"finding.{rule_id}", values, o),
+                    risk=None,
+                    opportunity=None,
+                    question=_localise(f"finding.{rule_id}.question", {}, o) if question else None,
+                    evidence=evidence,
+                )
+            )
+
+        if fit.status == "unknown":
+            reason = {
+                loc: "; ".join(text(k, loc, o) for k, _ in fit.reasons if k.endswith("unknown") or k.endswith("negative"))
+                for loc in ("en", "zh")
+            }
+            out.append(
+                Finding.model_construct(
+                    rule_id="TM-FINANCIALS-UNKNOWN",
+                    kind="warning",
+                    severity="medium",
+                    between=(),
+                    subject=None,
+                    message=Text.model_construct(
+                        en=render(text("finding.TM-FINANCIALS-UNKNOWN", "en", o), {"reason": reason["en"]}, "en"),
+                        zh=render(text("finding.TM-FINANCIALS-UNKNOWN", "zh", o), {"reason": reason["zh"]}, "zh"),
+                    ),
+                    risk=None,
+                    opportunity=None,
+                    question=_localise("finding.TM-FINANCIALS-UNKNOWN.question", {}, o),
+                    evidence={
+                        "prospect.revenue": fact["prospect__revenue"],
+                        "prospect.profit": fact["prospect__profit"],
+                        "prospect.industry": fact["prospect__industry"],
+                    },
+                )
+            )
+        if fit.status == "fit" and len(fit.candidates) > 1:
+            add(
+                "TM-BAND-AMBIGUOUS",
+                "low",
+                {"products": "/".join(fit.candidates), "product": fit.product},
+                {"prospect.revenue": fact["prospect__revenue"]},
+            )
+        if grade.basis == "window_capped":
+            add(
+                "GR-UNKNOWN-STATUS",
+                "medium",
+                {"cap": self.settings.grading.unknown_status_cap.value},
+                {"prospect.computerisation": "unknown"},
+                question=True,
+            )
+        elif grade.descriptor is not grade.window:
+            add(
+                "GR-WINDOW-MISMATCH",
+                "low",
+                {
+                    "descriptor_grade": grade.descriptor.value,
+                    "window_grade": grade.window.value,
+                    "basis": grade.basis,
+                    "grade": grade.grade.value,
+                },
+                {"grading.descriptor_grade": grade.descriptor.value, "grading.window_grade": grade.window.value, "close.months": fact["close__months"]},
+            )
+        return out
+
+    def _placements(self, prospect: Prospect, people: tuple[dict[str, Any], ...]) -> tuple[Placement, ...]:
+        order = sorted(
+            range(len(people)),
+            key=lambda i: (
+                self.priority.get(people[i]["person__quadrant"], 5),
+                -(people[i]["person__influence"] or 0),
+                i,
+            ),
+        )
+        out = []
+        for rank, i in enumerate(order, start=1):
+            person = prospect.stakeholders[i]
+            quadrant = people[i]["person__quadrant"]
+            out.append(
+                Placement.model_construct(
+                    name=person.name,
+                    title=person.title,
+                    quadrant=Quadrant(quadrant),
+                    roles=tuple(r for r in DecisionRole if r in person.roles),
+                    influence=person.influence,
+                    support=person.support,
+                    level=person.level,
+                    attention=rank,
+                    seed_number=_SEED_NUMBER.get(quadrant),
+                    advice=self.strategies.get(quadrant),
+                    level_hint=_level_hint(person.level, self.overrides),
+                )
+            )
+        return tuple(out)
+
+
+def _level_hint(level: HierarchyLevel | None, overrides: Mapping[str, Text]) -> Text | None:
+    return None if level is None else _localise(f"level.{level.value}", {}, overrides)
+

@@ -1,0 +1,29 @@
+"""Policies: the sales playbook as data, checked when loaded."""
+
+from erpsales.policy._load import load_policy, policy_from_dict, seed_policy
+from erpsales.policy._model import (
+    CapabilitySettings,
+    GradingSettings,
+    IndustrySettings,
+    Policy,
+    PolicySettings,
+    ProductBand,
+    RuleSpec,
+    StakeholderMapSettings,
+    Text,
+)
+
+__all__ = [
+    "CapabilitySettings",
+    "GradingSettings",
+    "IndustrySettings",
+    "Policy",
+    "PolicySettings",
+    "ProductBand",
+    "RuleSpec",
+    "StakeholderMapSettings",
+    "Text",
+    "load_policy",
+    "policy_from_dict",
+    "seed_policy",
+]
