@@ -115,6 +115,7 @@ class Resolver:
         self.market_rule = next(r.index for r in program.rules if r.role == "market")
         self.window_rule = {r.index: r.grade for r in program.rules if r.role == "window"}
         self.grade_rule = {r.index: r for r in program.rules if r.role == "grade"}
+        self.rule_index = {r.id: r.index for r in program.rules}
         smap = settings.stakeholder_map
         self.priority = {q: i + 1 for i, q in enumerate(_PRIORITY[smap.priority_profile])}
         self.strategies = {q.value: t for q, t in smap.strategies.items()}
@@ -279,7 +280,7 @@ class Resolver:
                 months_to_close=facts.prospect["close__months"],
                 basis=grade.basis,
                 descriptor_rules=grade.descriptor_rules,
-                definition=self._definition(grade.grade, facts.prospect["prospect__computerisation"]),
+                definition=self._definition(grade, facts.prospect["prospect__computerisation"]),
             ),
             status=status,
             findings=tuple(findings),
@@ -287,7 +288,12 @@ class Resolver:
             trace=tuple(trace),
         )
 
-    def _definition(self, grade: Grade, status: str) -> Text:
+    def _definition(self, result: GradeResult, status: str) -> Text:
+        grade = result.grade
+        for rule_id in result.descriptor_rules:
+            rule = self.program.rules[self.rule_index[rule_id]]
+            if rule.grade is grade and rule.message is not None:
+                return rule.message
         key = f"grade_text.{grade.value}"
         if grade is Grade.D and status in ("not_computerised", "computerised"):
             key = f"grade_text.D_{status}"

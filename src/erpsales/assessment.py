@@ -162,7 +162,7 @@ class Assessment(_Result):
             f"{format_value('close.months', self.grading.months_to_close, locale)}",
             f"  - {self.grading.definition.get(locale)}",
             f"{text('label.status', locale)}{sep}{text(f'status.{self.status}', locale)}",
-            f"{text('label.findings', locale)}{sep}",
+            f"{text('label.findings', locale)}{sep}".rstrip(),
         ]
         if not self.findings:
             lines.append(f"  {text('label.no_findings', locale)}")
@@ -173,7 +173,7 @@ class Assessment(_Result):
             for label, value in (("risk", f.risk), ("opportunity", f.opportunity), ("question", f.question)):
                 if value is not None:
                     lines.append(f"      {text(f'label.{label}', locale)}{sep}{value.get(locale)}")
-        lines.append(f"{text('label.stakeholders', locale)}{sep}")
+        lines.append(f"{text('label.stakeholders', locale)}{sep}".rstrip())
         if not self.stakeholders:
             lines.append(f"  {text('label.no_stakeholders', locale)}")
         for p in self.stakeholders:
@@ -186,7 +186,7 @@ class Assessment(_Result):
             )
             if p.advice is not None:
                 lines.append(f"      {p.advice.get(locale)}")
-        lines.append(f"{text('label.trace', locale)}{sep}")
+        lines.append(f"{text('label.trace', locale)}{sep}".rstrip())
         for r in self.trace:
             facts = ", ".join(f"{k}={_show(k, v, locale)}" for k, v in r.facts.items())
             who = f" @{r.subject}" if r.subject else ""
