@@ -11,8 +11,8 @@ Qualify a prospect against the bundled seed playbook::
 from erpsales._api import Engine, qualify, qualify_many
 from erpsales.assessment import (
     Assessment,
-    FiredRule,
     Finding,
+    FiredRule,
     GradeDetail,
     ItemError,
     Placement,
@@ -64,8 +64,8 @@ __all__ = [
     "EngineError",
     "ErpsalesError",
     "EvaluationError",
-    "FiredRule",
     "Finding",
+    "FiredRule",
     "Grade",
     "GradeDetail",
     "Industry",

@@ -61,7 +61,9 @@ class Engine:
         'ERP2'
     """
 
-    def __init__(self, policy: Policy | None = None, *, backend: BackendName | str | None = None) -> None:
+    def __init__(
+        self, policy: Policy | None = None, *, backend: BackendName | str | None = None
+    ) -> None:
         self.policy = policy or seed_policy()
         self.program = compile_program(self.policy)
         self.backend_name = _resolve_backend(backend)
@@ -115,9 +117,7 @@ class Engine:
             except ValidationError as exc:
                 yield item_error(index, item, exc)
             except ErpsalesError as exc:
-                yield ItemError(
-                    index=index, id=_item_id(item), code=exc.code, message=str(exc)
-                )
+                yield ItemError(index=index, id=_item_id(item), code=exc.code, message=str(exc))
 
     def close(self) -> None:
         """Release the backend's resources (the durable engine's C ruleset)."""
@@ -172,7 +172,8 @@ def _engine_for(policy: Policy | None, backend: str | None) -> Engine:
             if engine is None:
                 engine = Engine(policy, backend=name)
                 policy._compiled[key] = engine
-    return engine  # type: ignore[no-any-return]
+    result: Engine = engine
+    return result
 
 
 def qualify(

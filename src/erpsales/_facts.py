@@ -11,10 +11,17 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
-from erpsales.models._enums import DecisionRole, Industry, ProcessComplexity, Quadrant, SelectionStatus
+from erpsales.models._enums import (
+    DecisionRole,
+    Industry,
+    ProcessComplexity,
+    Quadrant,
+    SelectionStatus,
+)
 from erpsales.models._people import Stakeholder
 from erpsales.models._prospect import Prospect
 from erpsales.policy._model import PolicySettings
@@ -139,9 +146,13 @@ def _schedule_order(schedule: Any) -> tuple[int, bool | None, str | None]:
     known = [k for k in known if k[2] is not None]
     if len(known) < 2:
         return len(known), None, None
-    for (n1, l1, d1), (n2, l2, d2) in zip(known, known[1:], strict=False):
+    for (n1, l1, d1), (n2, l2, d2) in itertools.pairwise(known):
         if d1 > d2:
-            return len(known), False, f"{l1} {n1} {d1.isoformat()} is after {l2} {n2} {d2.isoformat()}"
+            return (
+                len(known),
+                False,
+                f"{l1} {n1} {d1.isoformat()} is after {l2} {n2} {d2.isoformat()}",
+            )
     return len(known), True, None
 
 
@@ -279,7 +290,9 @@ def build_facts(prospect: Prospect, ctx: FactContext, as_of: dt.date) -> Facts:
         "decision__majority_supports": dec.majority_supports,
         "decision__parent_role_declared": dec.parent_company_role is not None,
         "decision__group_hq_role_declared": dec.group_hq_role is not None,
-        "decision__external_role_count": None if dec.external_roles is None else len(dec.external_roles),
+        "decision__external_role_count": None
+        if dec.external_roles is None
+        else len(dec.external_roles),
         "competition__competitor_count": None if competitors is None else len(competitors),
         "competition__leader_count": None if leaders is None else len(leaders),
         "competition__differentiator_count": len(comp.differentiators or ()),

@@ -7,24 +7,25 @@ meaning of a firing cannot differ between backends.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from erpsales._facts import Facts
 from erpsales.assessment import (
     Assessment,
-    FiredRule,
     Finding,
+    FiredRule,
     FitStatus,
     GradeDetail,
     Placement,
     ProductFit,
     Status,
+    build,
 )
 from erpsales.engine._base import Firings
-from erpsales.i18n import render, text
-from erpsales.models._enums import DecisionRole, Grade, HierarchyLevel, Quadrant
+from erpsales.i18n import _PLACEHOLDER, Locale, format_value, render, text
+from erpsales.models._enums import DecisionRole, Grade, Quadrant
 from erpsales.models._prospect import Prospect
 from erpsales.policy._compile import CompiledRule, Program
 from erpsales.policy._model import Text
@@ -36,35 +37,56 @@ _PRIORITY = {
     "influence_first": ("devil", "angel", "imp", "sweetheart"),
     "common_convention": ("devil", "angel", "sweetheart", "imp"),
 }
+_ROLE_ORDER = tuple(DecisionRole)
+_QUADRANTS = {q.value: q for q in Quadrant}
 _SEED_NUMBER = {"devil": 1, "imp": 2, "angel": 3, "sweetheart": 4}
 
 
-class _View(Mapping[str, Any]):
-    """Dotted-name access to a fact (and the policy's params) for message templates."""
+class _Template:
+    """A message template compiled once: literal parts and the fact keys of its placeholders.
 
-    __slots__ = ("_fact", "_params", "_extra")
+    ``params.*`` placeholders are constants, so they are formatted into the literal parts
+    at compile time.
+    """
 
-    def __init__(self, fact: Mapping[str, Any], params: Mapping[str, Any], **extra: Any) -> None:
-        self._fact, self._params, self._extra = fact, params, extra
+    __slots__ = ("_parts", "_slots", "locale")
 
-    def __getitem__(self, name: str) -> Any:
-        if name in self._extra:
-            return self._extra[name]
-        if name.startswith("params."):
-            return self._params[name[7:]]
-        return self._fact[name.replace(".", "__")]
+    def __init__(self, template: str, params: Mapping[str, Any], locale: Locale) -> None:
+        parts = _PLACEHOLDER.split(template)
+        self.locale = locale
+        self._parts = parts
+        self._slots: list[tuple[int, str, str]] = []
+        for i in range(1, len(parts), 2):
+            name = parts[i]
+            if name.startswith("params."):
+                parts[i] = format_value(name, params.get(name[7:]), locale)
+            else:
+                self._slots.append((i, name, name.replace(".", "__")))
 
-    def get(self, name: str, default: Any = None) -> Any:
-        try:
-            return self[name]
-        except KeyError:
-            return default
+    @property
+    def fixed(self) -> bool:
+        """Whether the template has no fact placeholders."""
+        return not self._slots
 
-    def __iter__(self) -> Any:
-        return iter(())
+    def __call__(self, fact: Mapping[str, Any]) -> str:
+        out = list(self._parts)
+        for i, name, key in self._slots:
+            out[i] = format_value(name, fact.get(key), self.locale)
+        return "".join(out)
 
-    def __len__(self) -> int:
-        return 0
+
+_Renderer = Callable[[Mapping[str, Any]], Text]
+
+
+def _renderer(message: Text | None, params: Mapping[str, Any]) -> _Renderer | None:
+    """Compile a bilingual message; a message without fact placeholders is built once."""
+    if message is None:
+        return None
+    en, zh = _Template(message.en, params, "en"), _Template(message.zh, params, "zh")
+    if en.fixed and zh.fixed:
+        fixed = build(Text, {"en": en({}), "zh": zh({})})
+        return lambda _fact: fixed
+    return lambda fact: build(Text, {"en": en(fact), "zh": zh(fact)})
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,12 +112,6 @@ class GradeResult:
     descriptor_rules: tuple[str, ...]
 
 
-def _localise(key: str, values: Mapping[str, Any], overrides: Mapping[str, Text]) -> Text:
-    en = render(text(key, "en", overrides), values, "en")
-    zh = render(text(key, "zh", overrides), values, "zh")
-    return Text.model_construct(en=en, zh=zh)
-
-
 class Resolver:
     """Turns firings into verdicts for one program (immutable, thread-safe)."""
 
@@ -110,16 +126,32 @@ class Resolver:
         self.products = {p.id: p for p in settings.products}
         order = sorted(settings.products, key=lambda p: p.revenue_min_rmb or 0)
         self.rank = {p.id: i + 1 for i, p in enumerate(order)}
-        self.revenue_rule = {r.index: r.product for r in program.rules if r.role == "revenue"}
-        self.profit_rule = {r.index: r.product for r in program.rules if r.role == "profit"}
+        self.revenue_rule = {
+            r.index: r.product for r in program.rules if r.role == "revenue" and r.product
+        }
+        self.profit_rule = {
+            r.index: r.product for r in program.rules if r.role == "profit" and r.product
+        }
         self.market_rule = next(r.index for r in program.rules if r.role == "market")
-        self.window_rule = {r.index: r.grade for r in program.rules if r.role == "window"}
+        self.window_rule = {
+            r.index: r.grade for r in program.rules if r.role == "window" and r.grade
+        }
         self.grade_rule = {r.index: r for r in program.rules if r.role == "grade"}
         self.rule_index = {r.id: r.index for r in program.rules}
         smap = settings.stakeholder_map
         self.priority = {q: i + 1 for i, q in enumerate(_PRIORITY[smap.priority_profile])}
         self.strategies = {q.value: t for q, t in smap.strategies.items()}
         self.disqualify = settings.switches.get("disqualified_status", True)
+        self._texts: dict[str, Text] = {}
+        self._catalogs: dict[str, _Renderer] = {}
+        self._renderers: dict[int, tuple[_Renderer | None, ...]] = {
+            r.index: tuple(
+                _renderer(getattr(r.spec, part), self.params)
+                for part in ("message", "risk", "opportunity", "question")
+            )
+            for r in program.rules
+            if r.role == "finding"
+        }
 
     # -- phase 1 → verdict -------------------------------------------------------------
 
@@ -131,7 +163,11 @@ class Resolver:
         fired_set = set(fired)
         by_revenue = tuple(self.revenue_rule[i] for i in fired if i in self.revenue_rule)
         profit_ok = [self.profit_rule[i] for i in fired if i in self.profit_rule]
-        profit_suggests = max(profit_ok, key=self.rank.__getitem__) if profit_ok and profit is not None and profit >= 0 else None
+        profit_suggests = (
+            max(profit_ok, key=self.rank.__getitem__)
+            if profit_ok and profit is not None and profit >= 0
+            else None
+        )
         strict = s.profit_rule == "strict"
         candidates = tuple(p for p in by_revenue if not strict or p in profit_ok)
         reasons: list[tuple[str, dict[str, Any]]] = []
@@ -160,7 +196,9 @@ class Resolver:
             reasons.append(("reason.below_bands", {}))
         elif candidates:
             status = "fit"
-            key = "reason.fits" if strict or candidates[0] in profit_ok else "reason.revenue_primary"
+            key = (
+                "reason.fits" if strict or candidates[0] in profit_ok else "reason.revenue_primary"
+            )
             reasons.append((key, {"revenue": revenue, "profit": profit, "product": candidates[0]}))
         else:
             status = "no_fit"
@@ -177,14 +215,23 @@ class Resolver:
             if profit_suggests:
                 reasons.append(("reason.profit_suggests", {"product": profit_suggests}))
         product = candidates[0] if status == "fit" else None
-        return FitResult(status, product, candidates if status == "fit" else (), by_revenue, profit_suggests, tuple(reasons))
+        return FitResult(
+            status,
+            product,
+            candidates if status == "fit" else (),
+            by_revenue,
+            profit_suggests,
+            tuple(reasons),
+        )
 
     def grade(self, fired: list[int], fact: Mapping[str, Any]) -> GradeResult:
         """Decide the grade from the phase-1 firings (R-GR, AMB-08, 09, 12, 27)."""
         g = self.settings.grading
         window = next((self.window_rule[i] for i in fired if i in self.window_rule), Grade.D)
         described = [self.grade_rule[i] for i in fired if i in self.grade_rule]
-        descriptor = max((r.grade for r in described if r.grade), key=lambda x: x.rank, default=Grade.D)
+        descriptor = max(
+            (r.grade for r in described if r.grade), key=lambda x: x.rank, default=Grade.D
+        )
         if fact["prospect__computerisation"] == "unknown":
             cap = g.unknown_status_cap
             grade = min(window, cap, key=lambda x: x.rank)
@@ -228,7 +275,6 @@ class Resolver:
         policy = self.program.policy
         rules = self.rules
         fact2 = firings.verdict_fact
-        view = _View(fact2, self.params)
         findings: list[Finding] = self._resolver_findings(fit, grade, facts.prospect)
         trace: list[FiredRule] = []
         for i in firings.prospect:
@@ -242,50 +288,64 @@ class Resolver:
             rule = rules[index]
             if index in by_rule:
                 for person in by_rule[index]:
-                    pview = _View(people[person], self.params)
                     trace.append(self._fired(rule, people[person], people[person]["person__name"]))
-                    findings.append(self._finding(rule, pview, people[person], people[person]["person__name"]))
+                    findings.append(
+                        self._finding(rule, people[person], people[person]["person__name"])
+                    )
             else:
                 trace.append(self._fired(rule, fact2, None))
-                findings.append(self._finding(rule, view, fact2, None))
+                findings.append(self._finding(rule, fact2, None))
         status: Status = (
             "disqualified"
             if self.disqualify and prospect.disqualified
-            else "out_of_market" if fit.status == "no_fit" else "active"
+            else "out_of_market"
+            if fit.status == "no_fit"
+            else "active"
         )
-        return Assessment.model_construct(
-            prospect_id=prospect.key,
-            prospect_name=prospect.name,
-            owner=prospect.owner,
-            territory=prospect.territory,
-            as_of=as_of,
-            policy_id=policy.id,
-            policy_version=policy.version,
-            policy_hash=policy.content_hash,
-            backend=backend,
-            product=fit.product,
-            fit=ProductFit.model_construct(
-                status=fit.status,
-                product=fit.product,
-                candidates=fit.candidates,
-                revenue_suggests=fit.revenue_suggests,
-                profit_suggests=fit.profit_suggests,
-                industry_class=facts.prospect["prospect__industry_class"],
-                reasons=tuple(_localise(k, v, self.overrides) for k, v in fit.reasons),
-            ),
-            grade=grade.grade,
-            grading=GradeDetail.model_construct(
-                descriptor_grade=grade.descriptor,
-                window_grade=grade.window,
-                months_to_close=facts.prospect["close__months"],
-                basis=grade.basis,
-                descriptor_rules=grade.descriptor_rules,
-                definition=self._definition(grade, facts.prospect["prospect__computerisation"]),
-            ),
-            status=status,
-            findings=tuple(findings),
-            stakeholders=self._placements(prospect, people),
-            trace=tuple(trace),
+        return build(
+            Assessment,
+            {
+                "prospect_id": prospect.key,
+                "prospect_name": prospect.name,
+                "owner": prospect.owner,
+                "territory": prospect.territory,
+                "as_of": as_of,
+                "policy_id": policy.id,
+                "policy_version": policy.version,
+                "policy_hash": policy.content_hash,
+                "backend": backend,
+                "product": fit.product,
+                "fit": build(
+                    ProductFit,
+                    {
+                        "status": fit.status,
+                        "product": fit.product,
+                        "candidates": fit.candidates,
+                        "revenue_suggests": fit.revenue_suggests,
+                        "profit_suggests": fit.profit_suggests,
+                        "industry_class": facts.prospect["prospect__industry_class"],
+                        "reasons": tuple(self._catalog(k)(v) for k, v in fit.reasons),
+                    },
+                ),
+                "grade": grade.grade,
+                "grading": build(
+                    GradeDetail,
+                    {
+                        "descriptor_grade": grade.descriptor,
+                        "window_grade": grade.window,
+                        "months_to_close": facts.prospect["close__months"],
+                        "basis": grade.basis,
+                        "descriptor_rules": grade.descriptor_rules,
+                        "definition": self._definition(
+                            grade, facts.prospect["prospect__computerisation"]
+                        ),
+                    },
+                ),
+                "status": status,
+                "findings": tuple(findings),
+                "stakeholders": self._placements(prospect, people),
+                "trace": tuple(trace),
+            },
         )
 
     def _definition(self, result: GradeResult, status: str) -> Text:
@@ -297,83 +357,127 @@ class Resolver:
         key = f"grade_text.{grade.value}"
         if grade is Grade.D and status in ("not_computerised", "computerised"):
             key = f"grade_text.D_{status}"
-        return _localise(key, {}, self.overrides)
+        return self._fixed(key)
+
+    def _catalog(self, key: str) -> _Renderer:
+        """The compiled renderer of catalog text ``key`` (policy overrides applied)."""
+        renderer = self._catalogs.get(key)
+        if renderer is None:
+            message = Text(en=text(key, "en", self.overrides), zh=text(key, "zh", self.overrides))
+            renderer = self._catalogs[key] = _renderer(message, {})  # type: ignore[assignment]
+        return renderer  # type: ignore[return-value]
+
+    def _fixed(self, key: str) -> Text:
+        """A catalog text without placeholders, built once per resolver."""
+        cached = self._texts.get(key)
+        if cached is None:
+            cached = self._texts[key] = self._catalog(key)({})
+        return cached
 
     def _fired(self, rule: CompiledRule, fact: Mapping[str, Any], subject: str | None) -> FiredRule:
-        return FiredRule.model_construct(
-            rule_id=rule.id,
-            stage=rule.stage,
-            subject=subject,
-            facts={f.name: fact.get(f.key) for f in rule.reads},
+        return build(
+            FiredRule,
+            {
+                "rule_id": rule.id,
+                "stage": rule.stage,
+                "subject": subject,
+                "facts": {name: fact.get(key) for name, key in rule.keys},
+            },
         )
 
-    def _finding(
-        self, rule: CompiledRule, view: _View, fact: Mapping[str, Any], subject: str | None
-    ) -> Finding:
+    def _finding(self, rule: CompiledRule, fact: Mapping[str, Any], subject: str | None) -> Finding:
         spec = rule.spec
-        assert spec is not None and spec.kind != "grade"
-
-        def loc(t: Text | None) -> Text | None:
-            if t is None:
-                return None
-            return Text.model_construct(en=render(t.en, view, "en"), zh=render(t.zh, view, "zh"))
-
-        return Finding.model_construct(
-            rule_id=rule.id,
-            kind=spec.kind,
-            severity=spec.severity,
-            between=spec.between,
-            subject=subject,
-            message=loc(spec.message),
-            risk=loc(spec.risk),
-            opportunity=loc(spec.opportunity),
-            question=loc(spec.question),
-            evidence={f.name: fact.get(f.key) for f in rule.reads},
+        assert spec is not None
+        assert spec.kind != "grade"
+        message, risk, opportunity, question = self._renderers[rule.index]
+        return build(
+            Finding,
+            {
+                "rule_id": rule.id,
+                "kind": spec.kind,
+                "severity": spec.severity,
+                "between": spec.between,
+                "subject": subject,
+                "message": message(fact) if message else None,
+                "risk": risk(fact) if risk else None,
+                "opportunity": opportunity(fact) if opportunity else None,
+                "question": question(fact) if question else None,
+                "evidence": {name: fact.get(key) for name, key in rule.keys},
+            },
         )
 
-    def _resolver_findings(self, fit: FitResult, grade: GradeResult, fact: Mapping[str, Any]) -> list[Finding]:
+    def _resolver_findings(
+        self, fit: FitResult, grade: GradeResult, fact: Mapping[str, Any]
+    ) -> list[Finding]:
         out: list[Finding] = []
         o = self.overrides
 
-        def add(rule_id: str, severity: str, values: dict[str, Any], evidence: dict[str, Any], question: bool = False) -> None:
+        def add(
+            rule_id: str,
+            severity: str,
+            values: dict[str, Any],
+            evidence: dict[str, Any],
+            question: bool = False,
+        ) -> None:
             out.append(
-                Finding.model_construct(
-                    rule_id=rule_id,
-                    kind="warning",
-                    severity=severity,
-                    between=(),
-                    subject=None,
-                    message=_localise(f"finding.{rule_id}", values, o),
-                    risk=None,
-                    opportunity=None,
-                    question=_localise(f"finding.{rule_id}.question", {}, o) if question else None,
-                    evidence=evidence,
+                build(
+                    Finding,
+                    {
+                        "rule_id": rule_id,
+                        "kind": "warning",
+                        "severity": severity,
+                        "between": (),
+                        "subject": None,
+                        "message": self._catalog(f"finding.{rule_id}")(values),
+                        "risk": None,
+                        "opportunity": None,
+                        "question": self._fixed(f"finding.{rule_id}.question")
+                        if question
+                        else None,
+                        "evidence": evidence,
+                    },
                 )
             )
 
         if fit.status == "unknown":
             reason = {
-                loc: "; ".join(text(k, loc, o) for k, _ in fit.reasons if k.endswith("unknown") or k.endswith("negative"))
+                loc: "; ".join(
+                    text(k, loc, o) for k, _ in fit.reasons if k.endswith(("unknown", "negative"))
+                )
                 for loc in ("en", "zh")
             }
             out.append(
-                Finding.model_construct(
-                    rule_id="TM-FINANCIALS-UNKNOWN",
-                    kind="warning",
-                    severity="medium",
-                    between=(),
-                    subject=None,
-                    message=Text.model_construct(
-                        en=render(text("finding.TM-FINANCIALS-UNKNOWN", "en", o), {"reason": reason["en"]}, "en"),
-                        zh=render(text("finding.TM-FINANCIALS-UNKNOWN", "zh", o), {"reason": reason["zh"]}, "zh"),
-                    ),
-                    risk=None,
-                    opportunity=None,
-                    question=_localise("finding.TM-FINANCIALS-UNKNOWN.question", {}, o),
-                    evidence={
-                        "prospect.revenue": fact["prospect__revenue"],
-                        "prospect.profit": fact["prospect__profit"],
-                        "prospect.industry": fact["prospect__industry"],
+                build(
+                    Finding,
+                    {
+                        "rule_id": "TM-FINANCIALS-UNKNOWN",
+                        "kind": "warning",
+                        "severity": "medium",
+                        "between": (),
+                        "subject": None,
+                        "message": build(
+                            Text,
+                            {
+                                "en": render(
+                                    text("finding.TM-FINANCIALS-UNKNOWN", "en", o),
+                                    {"reason": reason["en"]},
+                                    "en",
+                                ),
+                                "zh": render(
+                                    text("finding.TM-FINANCIALS-UNKNOWN", "zh", o),
+                                    {"reason": reason["zh"]},
+                                    "zh",
+                                ),
+                            },
+                        ),
+                        "risk": None,
+                        "opportunity": None,
+                        "question": self._fixed("finding.TM-FINANCIALS-UNKNOWN.question"),
+                        "evidence": {
+                            "prospect.revenue": fact["prospect__revenue"],
+                            "prospect.profit": fact["prospect__profit"],
+                            "prospect.industry": fact["prospect__industry"],
+                        },
                     },
                 )
             )
@@ -402,11 +506,17 @@ class Resolver:
                     "basis": grade.basis,
                     "grade": grade.grade.value,
                 },
-                {"grading.descriptor_grade": grade.descriptor.value, "grading.window_grade": grade.window.value, "close.months": fact["close__months"]},
+                {
+                    "grading.descriptor_grade": grade.descriptor.value,
+                    "grading.window_grade": grade.window.value,
+                    "close.months": fact["close__months"],
+                },
             )
         return out
 
-    def _placements(self, prospect: Prospect, people: tuple[dict[str, Any], ...]) -> tuple[Placement, ...]:
+    def _placements(
+        self, prospect: Prospect, people: tuple[dict[str, Any], ...]
+    ) -> tuple[Placement, ...]:
         order = sorted(
             range(len(people)),
             key=lambda i: (
@@ -420,23 +530,25 @@ class Resolver:
             person = prospect.stakeholders[i]
             quadrant = people[i]["person__quadrant"]
             out.append(
-                Placement.model_construct(
-                    name=person.name,
-                    title=person.title,
-                    quadrant=Quadrant(quadrant),
-                    roles=tuple(r for r in DecisionRole if r in person.roles),
-                    influence=person.influence,
-                    support=person.support,
-                    level=person.level,
-                    attention=rank,
-                    seed_number=_SEED_NUMBER.get(quadrant),
-                    advice=self.strategies.get(quadrant),
-                    level_hint=_level_hint(person.level, self.overrides),
+                build(
+                    Placement,
+                    {
+                        "name": person.name,
+                        "title": person.title,
+                        "quadrant": _QUADRANTS[quadrant],
+                        "roles": tuple(r for r in _ROLE_ORDER if r in roles)
+                        if (roles := person.roles)
+                        else (),
+                        "influence": person.influence,
+                        "support": person.support,
+                        "level": person.level,
+                        "attention": rank,
+                        "seed_number": _SEED_NUMBER.get(quadrant),
+                        "advice": self.strategies.get(quadrant),
+                        "level_hint": None
+                        if person.level is None
+                        else self._fixed(f"level.{person.level.value}"),
+                    },
                 )
             )
         return tuple(out)
-
-
-def _level_hint(level: HierarchyLevel | None, overrides: Mapping[str, Text]) -> Text | None:
-    return None if level is None else _localise(f"level.{level.value}", {}, overrides)
-

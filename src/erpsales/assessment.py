@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -13,8 +13,8 @@ from erpsales.policy._model import FindingKind, Severity, Text
 
 __all__ = [
     "Assessment",
-    "FiredRule",
     "Finding",
+    "FiredRule",
     "FitStatus",
     "GradeDetail",
     "ItemError",
@@ -30,6 +30,24 @@ Status = Literal["active", "out_of_market", "disqualified"]
 
 class _Result(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def build(cls: type[_M], values: dict[str, Any]) -> _M:
+    """Make a model from already-valid ``values`` naming *every* field, without validation.
+
+    The hot path builds results from values it computed itself; pydantic's
+    ``model_construct`` would cost more than the rules. The tests check that every result
+    built this way survives ``model_validate(model_dump())`` unchanged.
+    """
+    obj = cls.__new__(cls)
+    object.__setattr__(obj, "__dict__", values)
+    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj
 
 
 class FiredRule(_Result):
@@ -170,7 +188,11 @@ class Assessment(_Result):
             parts = "/".join(text(f"part.{p.value}", locale) for p in f.between)
             head = f"  [{f.rule_id}] {text(f'kind.{f.kind}', locale)} ({f.severity})"
             lines.append(f"{head} {parts}{sep if parts else ' '}{f.message.get(locale)}")
-            for label, value in (("risk", f.risk), ("opportunity", f.opportunity), ("question", f.question)):
+            for label, value in (
+                ("risk", f.risk),
+                ("opportunity", f.opportunity),
+                ("question", f.question),
+            ):
                 if value is not None:
                     lines.append(f"      {text(f'label.{label}', locale)}{sep}{value.get(locale)}")
         lines.append(f"{text('label.stakeholders', locale)}{sep}".rstrip())

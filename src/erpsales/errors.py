@@ -8,7 +8,7 @@ exception a caller would naturally catch, so ``except ValueError`` keeps working
     ├── PolicyError (ValueError)              a policy does not load or compile
     │   ├── PolicySyntaxError                 a condition or template does not parse
     │   └── UnknownFieldError                 a condition names a field that does not exist
-    ├── InputError (ValueError)               input data that is not a prospect (a file row, a value)
+    ├── InputError (ValueError)               input that is not a prospect (a file, a row, a value)
     └── EvaluationError (RuntimeError)        a backend failed while evaluating valid input
         ├── BackendUnavailableError           the requested backend cannot be used here
         └── EngineError                       the durable-rules engine failed (translated)

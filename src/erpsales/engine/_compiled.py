@@ -14,7 +14,7 @@ from typing import Any
 from erpsales._facts import Facts
 from erpsales.engine._base import Firings, VerdictFn
 from erpsales.policy._compile import CompiledRule, Program, Stage
-from erpsales.policy._expr import AnyOf, Arith, Compare, Cond, Const, Field, Group, Known, Operand
+from erpsales.policy._expr import AnyOf, Compare, Cond, Const, Field, Known, Operand
 
 __all__ = ["CompiledBackend"]
 
@@ -67,7 +67,9 @@ class _Emitter:
 
 def _compile_stage(rules: tuple[CompiledRule, ...], name: str) -> StageFn:
     emitter = _Emitter()
-    body = [f"    if {emitter.cond(rule.cond)}:\n        _out.append({rule.index})" for rule in rules]
+    body = [
+        f"    if {emitter.cond(rule.cond)}:\n        _out.append({rule.index})" for rule in rules
+    ]
     loads = [f"    {var} = _f[{key!r}]" for key, var in emitter.locals.items()]
     source = "\n".join([f"def {name}(_f):", *loads, "    _out = []", *body, "    return _out", ""])
     namespace: dict[str, Any] = {"_K": tuple(emitter.consts), "__builtins__": {}}

@@ -22,6 +22,7 @@ the only code that imports it, and it wraps it so that callers never meet them:
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import threading
@@ -35,7 +36,7 @@ from erpsales._facts import Facts
 from erpsales.engine._base import Firings, VerdictFn
 from erpsales.errors import EngineError, InputError, PolicyError
 from erpsales.policy._compile import CompiledRule, Program, Stage
-from erpsales.policy._expr import AnyOf, Arith, Compare, Cond, Const, Field, Group, Known, Operand
+from erpsales.policy._expr import AnyOf, Compare, Cond, Const, Field, Group, Known, Operand
 
 __all__ = ["FOREIGN_ERRORS", "DurableBackend", "compile_condition", "translate"]
 
@@ -84,7 +85,9 @@ def translate(exc: BaseException, *, rule_id: str | None = None) -> EngineError:
     text = str(getattr(exc, "message", None) or exc) or type(exc).__name__
     number = text.rpartition("error code: ")[2]
     detail = _C_CODES.get(int(number)) if number.isdigit() else None
-    message = f"durable-rules failed: {detail} ({text})" if detail else f"durable-rules failed: {text}"
+    message = (
+        f"durable-rules failed: {detail} ({text})" if detail else f"durable-rules failed: {text}"
+    )
     return EngineError(message, code=code, engine_error=type(exc).__name__, rule_id=rule_id)
 
 
@@ -171,7 +174,9 @@ class DurableBackend:
         self._lock = threading.Lock()
         self._sids = itertools.count()
         try:
-            handle = _dre.create_ruleset("erpsales", json.dumps(self.definition, ensure_ascii=False))
+            handle = _dre.create_ruleset(
+                "erpsales", json.dumps(self.definition, ensure_ascii=False)
+            )
         except tuple(FOREIGN_ERRORS) as exc:
             raise translate(exc) from None
         self._handle: int = handle
@@ -185,7 +190,9 @@ class DurableBackend:
         sids = [f"{_WARM}{k}" for k in range(7)]
         try:
             for sid in sids:
-                code, offset = _dre.assert_fact(self._handle, json.dumps({"sid": sid, _KIND: _WARM}))
+                code, offset = _dre.assert_fact(
+                    self._handle, json.dumps({"sid": sid, _KIND: _WARM})
+                )
                 started = _dre.start_action_for_state(self._handle, offset)
                 if code or not started or _dre.complete_and_start_action(self._handle, offset):
                     raise EngineError("durable-rules warm-up failed", engine_error="warm-up")
@@ -237,13 +244,11 @@ class DurableBackend:
         return Firings(fired, people, sorted({r for r, _ in phase2}), fact2)
 
     def _delete(self, sid: str) -> None:
-        try:
+        # code 309: the sid was never created because the first assert failed
+        with contextlib.suppress(_dre.error):
             _dre.delete_state(self._handle, sid)
-        except _dre.error:
-            pass  # code 309: the sid was never created because the first assert failed
 
     def close(self) -> None:
         """Delete the C ruleset (idempotent); later calls raise :class:`EngineError`."""
         with self._lock:
             self._finalizer()
-

@@ -37,6 +37,11 @@ def text(key: str, locale: Locale, overrides: Mapping[str, Any] | None = None) -
     """
     if overrides and key in overrides:
         return str(overrides[key].get(locale) if hasattr(overrides[key], "get") else overrides[key])
+    return _builtin(key, locale)
+
+
+@cache
+def _builtin(key: str, locale: Locale) -> str:
     node: Any = catalog()
     for part in _split(key):
         node = node[part]
@@ -52,7 +57,7 @@ def _split(key: str) -> list[str]:
 
 
 def format_amount(value: int, locale: Locale) -> str:
-    """Format integer RMB readably: ``3亿`` / ``800万`` in Chinese, ``RMB 300,000,000`` in English."""
+    """Format integer RMB: ``3亿元`` / ``800万元`` in Chinese, ``RMB 300,000,000`` in English."""
     if locale == "zh":
         sign, mag = ("-" if value < 0 else ""), abs(value)
         if mag >= 100_000_000 and mag % 1_000_000 == 0:
@@ -74,11 +79,21 @@ def format_value(name: str, value: Any, locale: Locale) -> str:
     return str(value)
 
 
+@cache
+def _parts(template: str) -> tuple[str, ...]:
+    # even positions are literal text, odd positions placeholder names
+    return tuple(_PLACEHOLDER.split(template))
+
+
 def render(template: str, values: Mapping[str, Any], locale: Locale) -> str:
     """Fill ``{name}`` placeholders of ``template`` with formatted ``values``."""
-    return _PLACEHOLDER.sub(
-        lambda m: format_value(m.group(1), values.get(m.group(1)), locale), template
-    )
+    parts = _parts(template)
+    if len(parts) == 1:
+        return template
+    out = list(parts)
+    for i in range(1, len(parts), 2):
+        out[i] = format_value(parts[i], values.get(parts[i]), locale)
+    return "".join(out)
 
 
 def placeholders(template: str) -> list[str]:

@@ -178,7 +178,8 @@ class KeyInfoPart(_Lenient):
 
 
 _ZH_ALIASES: dict[tuple[str, str], tuple[str, ...]] = {
-    (type(k).__name__, k.value): v for k, v in [
+    (type(k).__name__, k.value): v
+    for k, v in [
         (Industry.ELECTRONICS, ("电子",)),
         (Industry.ELECTRIC_MACHINERY, ("电机",)),
         (Industry.ELECTRICAL_APPLIANCES, ("电器",)),

@@ -36,11 +36,15 @@ class Schedule(InputModel):
     implementation_start: dt.date | None = Field(
         None, description="S2 「开始实施」 when implementation starts."
     )
-    contract_signing: dt.date | None = Field(None, description="S3 「签约」 when the contract is signed.")
+    contract_signing: dt.date | None = Field(
+        None, description="S3 「签约」 when the contract is signed."
+    )
     vendor_decision: dt.date | None = Field(
         None, description="S4 「决定 ERP 厂商」 when the vendor is decided."
     )
-    selection_end: dt.date | None = Field(None, description="S5 「完成 ERP 选型」 end of selection.")
+    selection_end: dt.date | None = Field(
+        None, description="S5 「完成 ERP 选型」 end of selection."
+    )
     selection_start: dt.date | None = Field(
         None, description="S6 「开始 ERP 选型」 start of selection."
     )
@@ -72,7 +76,9 @@ class Requirement(InputModel):
     sites: Texts = Field(None, description="「地理范围」 geographic scope: the sites or regions.")
     languages: Texts = Field(None, description="「语言范围」 languages needed.")
     modules: Texts = Field(None, description="「模块」 modules needed.")
-    services: Texts = Field(None, description="「服务」 services needed (implementation, training…).")
+    services: Texts = Field(
+        None, description="「服务」 services needed (implementation, training…)."
+    )
 
 
 class Decision(InputModel):
@@ -93,7 +99,7 @@ class Decision(InputModel):
     )
     external_roles: dict[str, str] | None = Field(
         None,
-        description="「相关外部单位」 roles of external bodies (government, customers, consultants…).",
+        description="「相关外部单位」 roles of external bodies (government, customers…).",
     )
 
 
@@ -113,7 +119,9 @@ class Competitor(InputModel):
 class Competition(InputModel):
     """「竞争」 Competition (R-CO-01) and "why must the customer choose me?" (R-CO-02)."""
 
-    competitors: list[Competitor] | None = Field(None, description="The contestants; None if unknown.")
+    competitors: list[Competitor] | None = Field(
+        None, description="The contestants; None if unknown."
+    )
     differentiators: Texts = Field(
         None, description="「为什么客户非选我不可」 why the customer must choose us."
     )

@@ -42,7 +42,7 @@ def _scaled(number: str, factor: int) -> int:
 
 
 def parse_rmb(value: Any) -> Any:
-    """Turn an amount such as ``"3亿"``, ``"800万"``, ``"1.5亿元"`` or ``"RMB 1,200,000"`` into int RMB.
+    """Turn an amount such as ``"3亿"``, ``"800万"`` or ``"RMB 1,200,000"`` into int RMB.
 
     Integers pass through; floats must be whole numbers of yuan; ``None`` and the empty
     string mean unknown. Anything else is returned unchanged so that pydantic reports it.

@@ -28,7 +28,7 @@ class Prospect(InputModel):
     than fail. Amounts are integer RMB and accept "3亿", "800万" or "1.5亿元".
 
     Example:
-        >>> Prospect(name="苏州精工机械", industry="机械", annual_revenue_rmb="3亿").annual_revenue_rmb
+        >>> Prospect(name="苏州精工机械", industry="机械", revenue="3亿").annual_revenue_rmb
         300000000
     """
 
@@ -83,8 +83,12 @@ class Prospect(InputModel):
     disqualified: bool = Field(
         False, description="No need or no chance of closing: the disqualified status (AMB-12)."
     )
-    key_info: KeyInfo = Field(default_factory=KeyInfo, description="The six kinds of key information.")
-    stakeholders: list[Stakeholder] = Field(default_factory=list, description="The buying-side people.")
+    key_info: KeyInfo = Field(
+        default_factory=KeyInfo, description="The six kinds of key information."
+    )
+    stakeholders: list[Stakeholder] = Field(
+        default_factory=list, description="The buying-side people."
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Prospect:
@@ -143,7 +147,9 @@ class Territory(InputModel):
     owner: str = Field(min_length=1, description="The salesperson who owns it.")
     name: str | None = Field(None, description="Display name.")
     criteria: TerritoryCriteria = Field(default_factory=TerritoryCriteria)
-    prospects: list[Prospect] = Field(default_factory=list, description="The prospects on its list.")
+    prospects: list[Prospect] = Field(
+        default_factory=list, description="The prospects on its list."
+    )
 
     @model_validator(mode="after")
     def _prospects_belong(self) -> Territory:

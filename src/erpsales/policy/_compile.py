@@ -13,6 +13,7 @@ The program is cached on the policy object, so a policy is compiled once.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from dataclasses import dataclass, field
 from typing import Literal
@@ -52,6 +53,7 @@ class CompiledRule:
         role: What the resolver does with a firing.
         cond: The condition in negation normal form.
         reads: The fields the condition reads (and the extra evidence fields), unique.
+        keys: ``(name, fact key)`` of each field in ``reads``.
         product: For revenue/profit rules, the product.
         grade: For window and grade rules, the grade.
         spec: The written rule, or ``None`` for a generated one.
@@ -68,6 +70,7 @@ class CompiledRule:
     grade: Grade | None = None
     spec: RuleSpec | None = None
     message: Text | None = None
+    keys: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +101,8 @@ def compile_program(policy: Policy) -> Program:
         if cached is None:
             cached = _Compiler(policy).run()
             policy._compiled["program"] = cached
-    return cached  # type: ignore[no-any-return]
+    program: Program = cached
+    return program
 
 
 def _f(name: str) -> Field:
@@ -126,8 +130,9 @@ class _Compiler:
     def add(self, id_: str, stage: Stage, role: Role, cond: Cond, **kw: object) -> None:
         extra: tuple[FieldSpec, ...] = kw.pop("extra", ())  # type: ignore[assignment]
         reads = tuple(dict.fromkeys((*fields_of(cond), *extra)))
+        keys = tuple((f.name, f.key) for f in reads)
         self.rules.append(
-            CompiledRule(len(self.rules), id_, stage, role, cond, reads, **kw)  # type: ignore[arg-type]
+            CompiledRule(len(self.rules), id_, stage, role, cond, reads, keys=keys, **kw)  # type: ignore[arg-type]
         )
 
     def run(self) -> Program:
@@ -138,7 +143,8 @@ class _Compiler:
             self.written_rule(spec)
         rules = tuple(self.rules)
         stages: dict[Stage, tuple[CompiledRule, ...]] = {
-            s: tuple(r for r in rules if r.stage == s) for s in ("prospect", "stakeholder", "verdict")
+            s: tuple(r for r in rules if r.stage == s)
+            for s in ("prospect", "stakeholder", "verdict")
         }
         return Program(self.policy, rules, stages)
 
@@ -146,7 +152,7 @@ class _Compiler:
 
     def check_bands(self) -> None:
         products = sorted(self.settings.products, key=lambda p: p.revenue_min_rmb or 0)
-        for low, high in zip(products, products[1:], strict=False):
+        for low, high in itertools.pairwise(products):
             top, floor = low.revenue_max_rmb, high.revenue_min_rmb or 0
             where = self.policy.line_of(high.id)
             if top is None or top > floor:
@@ -216,7 +222,11 @@ class _Compiler:
     def window_rules(self) -> None:
         windows = self.settings.grading.windows
         months = "close.months"
-        bounds = [("A", None, windows["A"]), ("B", windows["A"], windows["B"]), ("C", windows["B"], windows["C"])]
+        bounds = [
+            ("A", None, windows["A"]),
+            ("B", windows["A"], windows["B"]),
+            ("C", windows["B"], windows["C"]),
+        ]
         for grade, lo, hi in bounds:
             parts: list[Cond] = []
             if lo is not None:
@@ -238,7 +248,7 @@ class _Compiler:
 
     def catalog_text(self, key: str, **values: str) -> Text:
         overrides = self.policy.messages
-        en, zh = (text(key, loc, overrides) for loc in ("en", "zh"))  # type: ignore[arg-type]
+        en, zh = text(key, "en", overrides), text(key, "zh", overrides)
         for name, value in values.items():
             en, zh = en.replace("{" + name + "}", value), zh.replace("{" + name + "}", value)
         return Text(en=en, zh=zh)
@@ -284,7 +294,9 @@ class _Compiler:
                             rule_id=spec.id,
                             field=name,
                         )
-        stage: Stage = "stakeholder" if scope == "stakeholder" else "prospect" if phase == 1 else "verdict"
+        stage: Stage = (
+            "stakeholder" if scope == "stakeholder" else "prospect" if phase == 1 else "verdict"
+        )
         self.add(
             spec.id,
             stage,
@@ -296,7 +308,9 @@ class _Compiler:
             extra=extra,
         )
 
-    def field(self, name: str, allowed: dict[str, FieldSpec], spec: RuleSpec, where: str) -> FieldSpec:
+    def field(
+        self, name: str, allowed: dict[str, FieldSpec], spec: RuleSpec, where: str
+    ) -> FieldSpec:
         found = allowed.get(name)
         if found is None:
             import difflib

@@ -151,7 +151,9 @@ class _Context:
 
     def fail(self, node: ast.AST | None, message: str, **kw: Any) -> PolicyError:
         col = getattr(node, "col_offset", None)
-        where = f" at column {col + 1} of {self.text!r}" if col is not None else f" in {self.text!r}"
+        where = (
+            f" at column {col + 1} of {self.text!r}" if col is not None else f" in {self.text!r}"
+        )
         cls = kw.pop("cls", PolicySyntaxError)
         error: PolicyError = cls(message + where, rule_id=self.rule_id, **kw)
         return error
@@ -210,7 +212,9 @@ def _cond(node: ast.expr, ctx: _Context) -> Cond:
         ref = _reference(node, ctx)
         if isinstance(ref, Field) and ref.spec.type == "bool":
             return Compare("==", ref, Const(True))
-        what = f"field {ref.spec.name!r} is {ref.spec.type}" if isinstance(ref, Field) else "a value"
+        what = (
+            f"field {ref.spec.name!r} is {ref.spec.type}" if isinstance(ref, Field) else "a value"
+        )
         raise ctx.fail(node, f"{what}, not a condition; compare it with something")
     raise ctx.fail(node, f"{type(node).__name__.lower()} is not allowed in a condition")
 
@@ -258,14 +262,14 @@ def _membership(left: ast.expr, right: ast.expr, negated: bool, ctx: _Context) -
     if isinstance(right, ast.List | ast.Tuple | ast.Set):
         values = tuple(_literal(e, ctx) for e in right.elts)
     else:
-        value = _reference(right, ctx)
-        if not isinstance(value, Const) or not isinstance(value.value, tuple | list):
+        listed = _reference(right, ctx)
+        if not isinstance(listed, Const) or not isinstance(listed.value, tuple | list):
             raise ctx.fail(right, "the right side of 'in' must be a list of values")
-        values = tuple(value.value)
+        values = tuple(listed.value)
     if not values:
         raise ctx.fail(right, "the list after 'in' is empty")
-    for value in values:
-        _check_value(ref.spec, value, right, ctx)
+    for item in values:
+        _check_value(ref.spec, item, right, ctx)
     return AnyOf(ref, tuple(dict.fromkeys(values)), negated)
 
 
@@ -290,7 +294,9 @@ def _binary(
         if op not in ("==", "!="):
             raise ctx.fail(node, f"field {spec.name!r} is {spec.type}: use == or != (or in)")
         if _type_of(right, ctx, node) != spec.type:
-            raise ctx.fail(node, f"field {spec.name!r} is {spec.type}; compare it with a {spec.type}")
+            raise ctx.fail(
+                node, f"field {spec.name!r} is {spec.type}; compare it with a {spec.type}"
+            )
         if isinstance(right, Const):
             _check_value(spec, right.value, right_node, ctx)
     return Compare(op, left, right)
@@ -330,7 +336,8 @@ def _operand(node: ast.expr, ctx: _Context) -> Operand:
             if _type_of(side, ctx, node) != "int":
                 raise ctx.fail(node, "arithmetic needs integers")
         if isinstance(left, Const) and isinstance(right, Const):
-            assert isinstance(left.value, int) and isinstance(right.value, int)
+            assert isinstance(left.value, int)
+            assert isinstance(right.value, int)
             folded = {"+": left.value + right.value, "-": left.value - right.value}.get(
                 op, left.value * right.value
             )
@@ -358,13 +365,13 @@ def _literal(node: ast.expr, ctx: _Context) -> Scalar:
             return ref.value
         raise ctx.fail(node, "a list must hold values, not fields")
     if isinstance(node, ast.Constant):
-        value = node.value
-        if isinstance(value, bool | str):
-            return value
-        if isinstance(value, int):
-            return _int64(value, node, ctx)
-        if isinstance(value, float):
-            raise ctx.fail(node, f"{value!r} is not an integer; amounts and counts are integers")
+        literal = node.value
+        if isinstance(literal, bool | str):
+            return literal
+        if isinstance(literal, int):
+            return _int64(literal, node, ctx)
+        if isinstance(literal, float):
+            raise ctx.fail(node, f"{literal!r} is not an integer; amounts and counts are integers")
     raise ctx.fail(node, "expected a number, a string, true or false")
 
 
@@ -399,22 +406,21 @@ def _reference(node: ast.expr, ctx: _Context) -> Field | Const:
                 suggestion=f"params.{close[0]}" if close else None,
             )
         value = ctx.params[key]
-        if isinstance(value, float) or (isinstance(value, int) and not isinstance(value, bool)
-                                        and abs(value) > _INT64):
+        if isinstance(value, float) or (
+            isinstance(value, int) and not isinstance(value, bool) and abs(value) > _INT64
+        ):
             raise ctx.fail(node, f"parameter {name!r} must be an integer, a string or a boolean")
-        return Const(tuple(value) if isinstance(value, list) else value)
+        return Const(tuple(value) if isinstance(value, list) else value)  # type: ignore[arg-type]
     spec = ctx.fields.get(name)
     if spec is None:
         if name in ctx.all_fields:
             other = ctx.all_fields[name]
-            why = (
-                "a per-person field; use it in a rule with scope = 'stakeholder'"
-                if other.scope == "stakeholder"
-                else "a prospect field; a stakeholder rule sees only person.* fields"
-                if other.scope != "stakeholder" and ctx.fields and
-                next(iter(ctx.fields.values())).scope == "stakeholder"
-                else "part of the fit/grading verdict, which grading rules cannot use"
-            )
+            if other.scope == "stakeholder":
+                why = "a per-person field; use it in a rule with scope = 'stakeholder'"
+            elif other.phase == 2:
+                why = "part of the fit/grading verdict, which grade rules cannot use"
+            else:
+                why = "a prospect field; a stakeholder rule sees only person.* fields"
             raise ctx.fail(node, f"field {name!r} is {why}", cls=UnknownFieldError, field=name)
         close = difflib.get_close_matches(name, list(ctx.fields), n=1, cutoff=0.6)
         raise ctx.fail(

@@ -92,8 +92,14 @@ _ALL: tuple[FieldSpec, ...] = (
         ("started", "imminent", "waiting", "no_action", "unknown"),
     ),
     _p("prospect.waiting_on_named_event", "bool", "Selection waits on a named matter (R-GR-03)."),
-    _p("prospect.necessity_affirmed", "bool", "The prospect affirms ERP is necessary (R-GR-03/04)."),
-    _p("prospect.pain_vendor_unresponsive", "bool", "Very dissatisfied; vendor cannot improve (§6.2)."),
+    _p(
+        "prospect.necessity_affirmed", "bool", "The prospect affirms ERP is necessary (R-GR-03/04)."
+    ),
+    _p(
+        "prospect.pain_vendor_unresponsive",
+        "bool",
+        "Very dissatisfied; vendor cannot improve (§6.2).",
+    ),
     _p("prospect.pain_in_house_unmaintainable", "bool", "In-house system, designer left (§6.2)."),
     _p("prospect.pain_inadequate", "bool", "System inadequate for industry and scale (AMB-10)."),
     _p("prospect.disqualified", "bool", "Marked as no need / no chance (AMB-12)."),
@@ -104,18 +110,33 @@ _ALL: tuple[FieldSpec, ...] = (
         "The product the advisory matrix suggests for the stated process complexity (AMB-06).",
     ),
     _p("prospect.group_complexity", "bool", "Highly complex processes: the group tier (AMB-06)."),
-    _p("close.months", "int", "Expected months to close, rounded by grading.month_rounding (AMB-08)."),
+    _p(
+        "close.months",
+        "int",
+        "Expected months to close, rounded by grading.month_rounding (AMB-08).",
+    ),
     # -- schedule (R-KI-02/03)
     _p("schedule.known_count", "int", "How many of S1–S6 are known."),
     _p("schedule.order_ok", "bool", "The known dates respect S6 ≤ … ≤ S1 (R-KI-03, AMB-17)."),
     _p("schedule.order_violation", "str", "The first pair of dates out of order, as text."),
     _p("schedule.days_to_signing", "int", "Days from the as-of date to S3 contract signing."),
-    _p("schedule.days_to_vendor_decision", "int", "Days from the as-of date to S4 vendor decision."),
-    _p("schedule.days_to_selection_start", "int", "Days from the as-of date to S6 (negative: past)."),
+    _p(
+        "schedule.days_to_vendor_decision", "int", "Days from the as-of date to S4 vendor decision."
+    ),
+    _p(
+        "schedule.days_to_selection_start",
+        "int",
+        "Days from the as-of date to S6 (negative: past).",
+    ),
     _p("schedule.days_to_go_live", "int", "Days from the as-of date to S1 go-live."),
     _p("schedule.selection_to_signing_months", "int", "Planned months from S6 to S3 (AMB-30)."),
     # -- budget (R-BU, AMB-24)
-    _p("budget.mode", "str", "budgeted, non_budgeted or unknown.", ("budgeted", "non_budgeted", "unknown")),
+    _p(
+        "budget.mode",
+        "str",
+        "budgeted, non_budgeted or unknown.",
+        ("budgeted", "non_budgeted", "unknown"),
+    ),
     _p("budget.amount", "int", "The budgeted amount, else the affordable amount, RMB (AMB-24)."),
     _p("budget.coverage_known", "bool", "Whether the items the budget covers are known."),
     _p("budget.covers_software", "bool", "The budget covers software (unknown if coverage is)."),
@@ -131,7 +152,11 @@ _ALL: tuple[FieldSpec, ...] = (
     _p("requirement.module_count", "int", "Number of modules required."),
     _p("requirement.site_count", "int", "Number of sites / regions in the geographic scope."),
     _p("requirement.language_count", "int", "Number of languages required."),
-    _p("requirement.unsupported_module_count", "int", "Required modules not in capabilities.modules."),
+    _p(
+        "requirement.unsupported_module_count",
+        "int",
+        "Required modules not in capabilities.modules.",
+    ),
     _p("requirement.unsupported_language_count", "int", "Required languages we do not offer."),
     _p("requirement.unsupported_site_count", "int", "Required regions we do not serve."),
     # -- decision (R-DE)
@@ -180,7 +205,12 @@ _ALL: tuple[FieldSpec, ...] = (
     _s("person.name", "str", "The person's name."),
     _s("person.influence", "int", "Influence 1–5 (AMB-13)."),
     _s("person.support", "int", "Support for us 1–5 (AMB-13)."),
-    _s("person.quadrant", "str", "devil, angel, imp, sweetheart or unclassified (R-SM-03).", _QUADRANTS),
+    _s(
+        "person.quadrant",
+        "str",
+        "devil, angel, imp, sweetheart or unclassified (R-SM-03).",
+        _QUADRANTS,
+    ),
     _s("person.level", "str", "senior, middle or staff (R-RQ-02).", ("senior", "middle", "staff")),
     _s("person.is_approver", "bool", "Holds the approver role 批准者."),
     _s("person.is_decision_maker", "bool", "Holds the decision-maker role 决策制定者."),

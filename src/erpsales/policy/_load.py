@@ -139,7 +139,7 @@ def _resolve_extends(data: dict[str, Any], file: Path, seen: tuple[Path, ...]) -
             raise PolicyError(f"extends loops back to {parent}", file=str(file))
         base, _ = _read(parent_path)
         base = _resolve_extends(base, parent_path, (*seen, parent_path))
-    merged = _merge(base, data, path="")
+    merged: dict[str, Any] = _merge(base, data, path="")
     if removals:
         ids = {r.get("id") for r in merged.get("rules", [])}
         unknown = [r for r in removals if r not in ids]
@@ -207,8 +207,9 @@ def _located(
         container = data.get(key) if key == "rules" else data.get("settings", {}).get(key)
         if loc[:1] == [key] or loc[:2] == ["settings", key]:
             offset = 1 if loc[0] == key else 2
-            if len(loc) > offset and isinstance(loc[offset], int) and isinstance(container, list):
-                item = container[loc[offset]]
+            position = loc[offset] if len(loc) > offset else None
+            if isinstance(position, int) and isinstance(container, list):
+                item = container[position]
                 item_id = item.get("id") if isinstance(item, dict) else None
                 if key == "rules":
                     rule_id = item_id

@@ -69,7 +69,9 @@ class ProductBand(_Strict):
     def _ordered(self) -> ProductBand:
         lo, hi = self.revenue_min_rmb, self.revenue_max_rmb
         if lo is not None and hi is not None and lo >= hi:
-            raise ValueError(f"product {self.id}: revenue_min_rmb {lo} must be below revenue_max_rmb {hi}")
+            raise ValueError(
+                f"product {self.id}: revenue_min_rmb {lo} must be below revenue_max_rmb {hi}"
+            )
         return self
 
 
@@ -94,14 +96,16 @@ class GradingSettings(_Strict):
     """Grading (R-GR, AMB-08..12, 27, 28)."""
 
     windows: dict[Literal["A", "B", "C"], int] = Field(
-        default_factory=lambda: {"A": 1, "B": 3, "C": 6},
+        default_factory=lambda: {"A": 1, "B": 3, "C": 6},  # type: ignore[arg-type]
         description="Upper bound, in months, of each grade's close window (AMB-08).",
     )
     month_rounding: Literal["ceil", "floor", "round"] = Field("ceil", description="AMB-08.")
     basis: Literal["conservative", "descriptor", "window"] = Field(
         "conservative", description="How descriptor and window grades combine (AMB-09)."
     )
-    unknown_status_cap: Grade = Field(Grade.B, description="Best grade with unknown status (AMB-27).")
+    unknown_status_cap: Grade = Field(
+        Grade.B, description="Best grade with unknown status (AMB-27)."
+    )
     imminent_selection_months: int = Field(1, ge=0, le=24, description="'Soon' horizon (AMB-28).")
     orphan_assignment: Literal["B", "C", "D"] = Field(
         "B", description="Which grade the orphan 'already computerised' text completes (AMB-11)."
@@ -115,14 +119,18 @@ class GradingSettings(_Strict):
             raise ValueError(f"windows needs A, B and C; missing {sorted(missing)}")
         a, b, c = windows["A"], windows["B"], windows["C"]
         if not 0 <= a < b < c:
-            raise ValueError(f"windows must satisfy 0 <= A < B < C (months); got A={a}, B={b}, C={c}")
+            raise ValueError(
+                f"windows must satisfy 0 <= A < B < C (months); got A={a}, B={b}, C={c}"
+            )
         return windows
 
 
 class StakeholderMapSettings(_Strict):
     """The influence × support map (R-SM, AMB-13..16)."""
 
-    high_threshold: int = Field(4, ge=1, le=5, description="A score ≥ this counts as high (AMB-13).")
+    high_threshold: int = Field(
+        4, ge=1, le=5, description="A score ≥ this counts as high (AMB-13)."
+    )
     neutral_support_as: Literal["low", "high"] = Field(
         "low", description="How a neutral support score (3) counts (AMB-13)."
     )
@@ -169,7 +177,8 @@ class PolicySettings(_Strict):
     stakeholder_map: StakeholderMapSettings = Field(default_factory=StakeholderMapSettings)
     capabilities: CapabilitySettings = Field(default_factory=CapabilitySettings)
     switches: dict[str, bool] = Field(
-        default_factory=dict, description="Named on/off settings that enable rules (see rule.switch)."
+        default_factory=dict,
+        description="Named on/off settings that enable rules (see rule.switch).",
     )
     params: dict[str, int | bool | str | list[str]] = Field(
         default_factory=dict, description="Named values that conditions use as params.<name>."
@@ -182,7 +191,9 @@ class PolicySettings(_Strict):
             raise ValueError(f"product ids must be unique; got {ids}")
         for tier, product in self.tier_product_map.items():
             if product not in ids:
-                raise ValueError(f"tier_product_map[{tier.value}] names unknown product {product!r}")
+                raise ValueError(
+                    f"tier_product_map[{tier.value}] names unknown product {product!r}"
+                )
         return self
 
 
@@ -215,7 +226,9 @@ class RuleSpec(_Strict):
     def _grade_fields(self) -> RuleSpec:
         if self.kind == "grade":
             if self.grade is None and self.tag is None:
-                raise ValueError(f"rule {self.id}: a grade rule needs grade = 'A' | 'B' | 'C' | 'D'")
+                raise ValueError(
+                    f"rule {self.id}: a grade rule needs grade = 'A' | 'B' | 'C' | 'D'"
+                )
             if self.scope != "prospect":
                 raise ValueError(f"rule {self.id}: a grade rule has scope 'prospect'")
         elif self.grade is not None or self.tag is not None:

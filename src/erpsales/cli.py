@@ -1,0 +1,469 @@
+"""The ``erpsales`` command line: qualify files of prospects, check policies, print schemas.
+
+Usage::
+
+    erpsales qualify prospects.csv more.jsonl --format table --lang zh --as-of 2026-11-28
+    erpsales policy check my-policy.toml
+    erpsales schema --model Prospect
+    erpsales --version
+
+Exit codes: 0 when everything went through, 1 when some rows failed (the good rows are
+still printed), 2 for a usage error, unreadable input or a bad policy. Expected failures
+print one line to stderr, never a traceback. See ``docs/cli.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import os
+import sys
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Literal, TextIO
+
+from pydantic import BaseModel, ValidationError
+
+from erpsales import __version__
+from erpsales._api import Engine, item_error
+from erpsales._io import Record, read_records
+from erpsales.assessment import Assessment, ItemError
+from erpsales.errors import ErpsalesError
+from erpsales.i18n import Locale
+from erpsales.models import KeyInfo, Prospect, Stakeholder, Territory
+from erpsales.models._enums import Quadrant
+from erpsales.policy import Policy, load_policy
+
+__all__ = ["main"]
+
+Format = Literal["table", "json", "jsonl"]
+
+#: The models ``erpsales schema`` prints: the inputs, the results and the policy.
+SCHEMA_MODELS: dict[str, type[BaseModel]] = {
+    "Prospect": Prospect,
+    "KeyInfo": KeyInfo,
+    "Stakeholder": Stakeholder,
+    "Territory": Territory,
+    "Assessment": Assessment,
+    "ItemError": ItemError,
+    "Policy": Policy,
+}
+
+_LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "id": "ID",
+        "name": "Name",
+        "product": "Product",
+        "grade": "Grade",
+        "status": "Status",
+        "count": "#Findings",
+        "findings": "Finding ids",
+        "map": "Map D/A/I/S",
+        "none": "-",
+        "summary": "{ok} qualified, {failed} failed",
+        "status.active": "active",
+        "status.out_of_market": "out_of_market",
+        "status.disqualified": "disqualified",
+    },
+    "zh": {
+        "id": "编号",
+        "name": "名称",
+        "product": "产品",
+        "grade": "分级",
+        "status": "状态",
+        "count": "发现数",
+        "findings": "发现",
+        "map": "关键人象限",
+        "none": "无",
+        "summary": "已评估 {ok} 个，失败 {failed} 个",
+        "status.active": "进行中",
+        "status.out_of_market": "非目标市场",
+        "status.disqualified": "已排除",
+    },
+}
+
+#: Quadrant letters of the map column: devil, angel, imp, sweetheart (+ unclassified).
+_QUADRANT_LETTERS = (
+    (Quadrant.DEVIL, "D"),
+    (Quadrant.ANGEL, "A"),
+    (Quadrant.IMP, "I"),
+    (Quadrant.SWEETHEART, "S"),
+)
+_NAME_WIDTH = 28
+_FINDINGS_WIDTH = 36
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``erpsales`` command line.
+
+    Args:
+        argv: The arguments without the program name; ``sys.argv[1:]`` when ``None``.
+
+    Returns:
+        The exit code: 0 all good, 1 some rows failed, 2 usage error, unreadable input
+        or bad policy.
+    """
+    parser = _parser()
+    try:
+        args = parser.parse_args(None if argv is None else list(argv))
+    except SystemExit as exc:  # --help, --version and usage errors
+        return _exit_code(exc.code)
+    if getattr(args, "handler", None) is None:
+        return _usage_error(parser, "a command is required (qualify, policy, schema)")
+    try:
+        return int(args.handler(args))
+    except ErpsalesError as exc:
+        _fail(str(exc))
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in first["loc"]) or "(input)"
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        _fail(f"invalid {exc.title}: {where}: {first['msg']}{more}")
+    except BrokenPipeError:
+        _silence_stdout()
+        return 1
+    except OSError as exc:
+        _fail(f"{exc.filename}: {exc.strerror}" if exc.filename and exc.strerror else str(exc))
+    except KeyboardInterrupt:
+        return 130
+    return 2
+
+
+# --------------------------------------------------------------------------- arguments
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="erpsales",
+        description="Qualify B2B ERP sales prospects: product fit, grade, findings, stakeholders.",
+    )
+    parser.add_argument("--version", action="version", version=f"erpsales {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    qualify = commands.add_parser(
+        "qualify",
+        help="qualify the prospects in JSON, JSON Lines or CSV files",
+        description="Qualify the prospects in FILEs (.json, .jsonl, .csv, or - for stdin).",
+    )
+    qualify.add_argument("files", nargs="+", metavar="FILE", help="input file, or - for stdin")
+    qualify.add_argument(
+        "--format", choices=("table", "json", "jsonl"), default="table", help="output format"
+    )
+    qualify.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the table")
+    qualify.add_argument("--policy", metavar="POLICY_FILE", help="policy file (default: seed)")
+    qualify.add_argument(
+        "--backend",
+        choices=("auto", "compiled", "durable"),
+        default="compiled",
+        help="rules backend (default: compiled)",
+    )
+    qualify.add_argument(
+        "--as-of",
+        type=_iso_date,
+        metavar="YYYY-MM-DD",
+        help="the date schedules are read against (default: today)",
+    )
+    qualify.add_argument(
+        "--errors", metavar="ERRFILE", help="write failed rows as JSON Lines here, not stderr"
+    )
+    qualify.set_defaults(handler=_cmd_qualify)
+
+    policy = commands.add_parser("policy", help="work with policy files")
+    policy_commands = policy.add_subparsers(title="commands", metavar="COMMAND")
+    check = policy_commands.add_parser(
+        "check", help="load and check a policy file", description="Load and check a policy file."
+    )
+    check.add_argument("file", metavar="FILE", help="the policy (.toml, .json, .yaml)")
+    check.set_defaults(handler=_cmd_policy_check)
+    policy.set_defaults(handler=lambda _args: _usage_error(policy, "a policy command is required"))
+
+    schema = commands.add_parser(
+        "schema",
+        help="print the JSON Schema of the input, result and policy models",
+        description="Print JSON Schemas: " + ", ".join(SCHEMA_MODELS) + ".",
+    )
+    schema.add_argument(
+        "--model",
+        type=_model_name,
+        metavar="NAME",
+        help="only this model: " + ", ".join(SCHEMA_MODELS),
+    )
+    schema.set_defaults(handler=_cmd_schema)
+    return parser
+
+
+def _iso_date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {value!r}") from None
+
+
+def _model_name(value: str) -> str:
+    for name in SCHEMA_MODELS:
+        if name.lower() == value.lower():
+            return name
+    raise argparse.ArgumentTypeError(
+        f"unknown model {value!r}; choose from {', '.join(SCHEMA_MODELS)}"
+    )
+
+
+def _exit_code(code: object) -> int:
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 2
+
+
+def _usage_error(parser: argparse.ArgumentParser, message: str) -> int:
+    parser.print_usage(sys.stderr)
+    print(f"{parser.prog}: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _fail(message: str) -> None:
+    print(f"erpsales: error: {message}", file=sys.stderr)
+
+
+def _silence_stdout() -> None:
+    """After a closed pipe (``erpsales … | head``), stop Python complaining at exit."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def _cmd_policy_check(args: argparse.Namespace) -> int:
+    try:
+        policy = load_policy(args.file)
+    except ErpsalesError as exc:
+        # str(exc) already reads "file:line, rule …, field …: … (did you mean …?)".
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(
+        f"OK: {policy.id} {policy.version} "
+        f"({len(policy.rules)} rules, hash {policy.content_hash[:12]})"
+    )
+    return 0
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    names = [args.model] if args.model else list(SCHEMA_MODELS)
+    schemas = {name: SCHEMA_MODELS[name].model_json_schema() for name in names}
+    print(json.dumps(schemas, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _cmd_qualify(args: argparse.Namespace) -> int:
+    policy = load_policy(args.policy) if args.policy else None
+    as_of: dt.date = args.as_of or dt.date.today()
+    # Read every file first: an unreadable file stops the run before anything is printed.
+    records: list[Record] = []
+    for path in args.files:
+        records.extend(read_records(path))
+    fmt: Format = args.format
+    lang: Locale = args.lang
+    with contextlib.ExitStack() as stack:
+        if args.errors:
+            errors = _ErrorSink(
+                stack.enter_context(open(args.errors, "w", encoding="utf-8")),
+                as_json=True,
+                with_file=len(args.files) > 1,
+            )
+        else:
+            errors = _ErrorSink(sys.stderr, as_json=fmt != "table", with_file=len(args.files) > 1)
+        engine = stack.enter_context(Engine(policy, backend=args.backend))
+        results = _results(engine, records, as_of)
+        ok, failed = _write(results, fmt, lang, errors, sys.stdout)
+    if fmt == "table":
+        print(_LABELS[lang]["summary"].format(ok=ok, failed=failed))
+    return 1 if failed else 0
+
+
+# --------------------------------------------------------------------------- qualifying
+
+
+def _results(
+    engine: Engine, records: Iterable[Record], as_of: dt.date
+) -> Iterator[tuple[Record, Assessment | ItemError]]:
+    """Qualify each record, turning a bad one into an :class:`ItemError` at its row."""
+    for index, record in enumerate(records):
+        if record.error is not None:
+            problem = record.error
+            yield (
+                record,
+                ItemError(
+                    index=index,
+                    row=record.row,
+                    id=record.key,
+                    code=problem.code,
+                    message=problem.message,
+                    errors=(
+                        {"field": problem.field, "message": problem.detail or problem.message},
+                    ),
+                ),
+            )
+            continue
+        data = record.data or {}
+        try:
+            yield record, engine.qualify(data, as_of=as_of)
+        except ValidationError as exc:
+            yield record, item_error(index, data, exc, row=record.row)
+        except ErpsalesError as exc:  # the backend failed on this one item
+            yield (
+                record,
+                ItemError(
+                    index=index, row=record.row, id=record.key, code=exc.code, message=str(exc)
+                ),
+            )
+
+
+class _ErrorSink:
+    """Where failed rows go: ``row N: message`` lines, or JSON lines."""
+
+    def __init__(self, stream: TextIO, *, as_json: bool, with_file: bool) -> None:
+        self.stream = stream
+        self.as_json = as_json
+        self.with_file = with_file
+
+    def write(self, file: str, error: ItemError) -> None:
+        if self.as_json:
+            line = json.dumps({"file": file, **error.model_dump(mode="json")}, ensure_ascii=False)
+        else:
+            where = f"{file}: " if self.with_file else ""
+            who = f" (id {error.id})" if error.id else ""
+            line = f"{where}row {error.row}: {error.message}{who}"
+        print(line, file=self.stream)
+
+
+def _write(
+    results: Iterable[tuple[Record, Assessment | ItemError]],
+    fmt: Format,
+    lang: Locale,
+    errors: _ErrorSink,
+    out: TextIO,
+) -> tuple[int, int]:
+    """Print the assessments in ``fmt``, send the failures to ``errors``; count both."""
+    good: list[Assessment] = []
+    ok = failed = 0
+    for record, result in results:
+        if isinstance(result, ItemError):
+            failed += 1
+            errors.write(record.file, result)
+            continue
+        ok += 1
+        if fmt == "jsonl":  # streamed as it comes
+            print(result.model_dump_json(), file=out)
+        else:
+            good.append(result)
+    if fmt == "json":
+        payload = [a.model_dump(mode="json") for a in good]
+        print(json.dumps(payload, ensure_ascii=False, indent=2), file=out)
+    elif fmt == "table":
+        print(render_table(good, lang), file=out)
+    return ok, failed
+
+
+# --------------------------------------------------------------------------- the table
+
+
+def display_width(text: str) -> int:
+    """Return how many terminal columns ``text`` takes: CJK wide and fullwidth count 2.
+
+    Example:
+        >>> display_width("苏州ab")
+        6
+    """
+    return sum(_char_width(char) for char in text)
+
+
+def _char_width(char: str) -> int:
+    if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def _truncate(text: str, limit: int) -> str:
+    if display_width(text) <= limit:
+        return text
+    kept, used = [], 0
+    for char in text:
+        width = _char_width(char)
+        if used + width > limit - 3:
+            break
+        kept.append(char)
+        used += width
+    return "".join(kept) + "..."
+
+
+def _pad(text: str, width: int, *, right: bool = False) -> str:
+    gap = " " * (width - display_width(text))
+    return gap + text if right else text + gap
+
+
+def _finding_ids(ids: Sequence[str], limit: int = _FINDINGS_WIDTH) -> str:
+    """Join finding ids, keeping as many as fit in ``limit`` columns and counting the rest."""
+    text = ",".join(ids)
+    if len(text) <= limit:
+        return text
+    for keep in range(len(ids) - 1, 0, -1):
+        head = ",".join(ids[:keep]) + f" +{len(ids) - keep}"
+        if display_width(head) <= limit:
+            return head
+    return f"+{len(ids)}"
+
+
+def _quadrants(assessment: Assessment) -> str:
+    counts = dict.fromkeys(Quadrant, 0)
+    for placement in assessment.stakeholders:
+        counts[placement.quadrant] += 1
+    text = " ".join(f"{letter}{counts[quadrant]}" for quadrant, letter in _QUADRANT_LETTERS)
+    unscored = counts[Quadrant.UNCLASSIFIED]
+    return f"{text} U{unscored}" if unscored else text
+
+
+def render_table(assessments: Sequence[Assessment], lang: Locale = "en") -> str:
+    """Render assessments as an aligned text table; CJK characters count double width.
+
+    Args:
+        assessments: The assessments, one row each, in order.
+        lang: ``"en"`` or ``"zh"`` column headers and status labels.
+
+    Returns:
+        The table, header and rule line included, without a trailing newline.
+    """
+    labels = _LABELS[lang]
+    keys = ("id", "name", "product", "grade", "status", "count", "findings", "map")
+    rows: list[tuple[str, ...]] = [tuple(labels[key] for key in keys)]
+    for a in assessments:
+        rows.append(
+            (
+                _truncate(_one_line(a.prospect_id), _NAME_WIDTH),
+                _truncate(_one_line(a.prospect_name), _NAME_WIDTH),
+                a.product or labels["none"],
+                a.grade.value,
+                labels.get(f"status.{a.status}", a.status),
+                str(len(a.findings)),
+                _finding_ids(a.finding_ids()),
+                _quadrants(a),
+            )
+        )
+    widths = [max(display_width(row[i]) for row in rows) for i in range(len(keys))]
+    numeric = {keys.index("count")}
+    lines = []
+    for number, row in enumerate(rows):
+        cells = [_pad(cell, widths[i], right=i in numeric) for i, cell in enumerate(row)]
+        lines.append("  ".join(cells).rstrip())
+        if number == 0:
+            lines.append("  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
