@@ -273,6 +273,7 @@ class _Column:
     name: str
     path: tuple[str, ...]
     kind: ColumnKind
+    field: tuple[str, ...]  # the path in field names (aliases such as revenue resolved)
 
 
 def _unwrap(annotation: Any) -> Any:
@@ -343,13 +344,15 @@ def _plan_column(name: str) -> _Column | RowError:
     """Resolve a CSV header to a path in the prospect object, or say why it is unknown."""
     model: type[BaseModel] = Prospect
     parts = name.split(".")
+    fields: list[str] = []
     for depth, part in enumerate(parts):
         field_name = _field_names(model).get(part)
         if field_name is None:
             break
+        fields.append(field_name)
         annotation = model.model_fields[field_name].annotation
         if depth == len(parts) - 1:
-            return _Column(name, tuple(parts), _kind_of(annotation))
+            return _Column(name, tuple(parts), _kind_of(annotation), tuple(fields))
         inner = _unwrap(annotation)
         if not _is_model(inner):
             break
@@ -418,16 +421,19 @@ def _csv_records(text: str, name: str) -> Iterator[Record]:
         range(len(header)),
         key=lambda i: len(p.path) if isinstance(p := plans[i], _Column) else 0,
     )
-    seen: set[str] = set()
+    seen: dict[tuple[str, ...], str] = {}
     header_errors: list[RowError] = []
     for column, plan in zip(header, plans, strict=True):
         if isinstance(plan, RowError):
             header_errors.append(plan)
-        elif column in seen:
-            header_errors.append(
-                RowError("input.invalid", f"column {column!r} appears twice in the header", column)
-            )
-        seen.add(column)
+            continue
+        other = seen.setdefault(plan.field, column)
+        if other != column:
+            message = f"columns {other!r} and {column!r} both give {'.'.join(plan.field)!r}"
+            header_errors.append(RowError("input.invalid", message, column))
+        elif header.count(column) > 1 and column not in {e.field for e in header_errors}:
+            message = f"column {column!r} appears twice in the header"
+            header_errors.append(RowError("input.invalid", message, column))
     index, row = 0, 1
     while True:
         row += 1

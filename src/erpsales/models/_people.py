@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from erpsales.models._base import InputModel
 from erpsales.models._enums import DecisionRole, HierarchyLevel
@@ -31,3 +31,10 @@ class Stakeholder(InputModel):
     support: int | None = Field(
         None, ge=1, le=5, description="「对咱们的支持度」 support for us, 1 (low) to 5 (high)."
     )
+
+    @field_validator("name")
+    @classmethod
+    def _printable(cls, name: str) -> str:
+        if "\x00" in name or any("\ud800" <= ch <= "\udfff" for ch in name):
+            raise ValueError("a name must not contain NUL or unpaired surrogate characters")
+        return name
