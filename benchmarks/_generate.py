@@ -7,9 +7,17 @@ import random
 from typing import Any
 
 INDUSTRIES = [
-    "electronics", "machinery", "hardware", "chemicals", "food", "beverages", "tools",
-    "pharmaceuticals", "other_manufacturing", "retail",
-]  # fmt: skip
+    "electronics",
+    "machinery",
+    "hardware",
+    "chemicals",
+    "food",
+    "beverages",
+    "tools",
+    "pharmaceuticals",
+    "other_manufacturing",
+    "retail",
+]
 ROLES = ["approver", "decision_maker", "influencer", "gatekeeper"]
 MODULES = ["财务", "进销存", "生产制造", "成本", "人力资源", "MES", "项目管理"]
 
@@ -18,8 +26,9 @@ def prospect(i: int, rng: random.Random, as_of: dt.date) -> dict[str, Any]:
     def day(lo: int, hi: int) -> str:
         return (as_of + dt.timedelta(days=rng.randint(lo, hi))).isoformat()
 
-    revenue = rng.choice([rng.randint(10, 99) * 10**6, rng.randint(100, 499) * 10**6,
-                          rng.randint(500, 3000) * 10**6])  # fmt: skip
+    revenue = rng.choice(
+        [rng.randint(10, 99) * 10**6, rng.randint(100, 499) * 10**6, rng.randint(500, 3000) * 10**6]
+    )
     computerised = rng.random() < 0.5
     return {
         "id": f"P{i:07d}",
@@ -34,8 +43,12 @@ def prospect(i: int, rng: random.Random, as_of: dt.date) -> dict[str, Any]:
         else "unknown",
         "selection": rng.choice(["started", "imminent", "waiting", "no_action", "unknown"]),
         "necessity_affirmed": rng.random() < 0.7,
-        "pains": rng.sample(["vendor_unresponsive", "in_house_unmaintainable", "inadequate_for_scale"],
-                            rng.randint(0, 2)) if computerised else [],  # fmt: skip
+        "pains": rng.sample(
+            ["vendor_unresponsive", "in_house_unmaintainable", "inadequate_for_scale"],
+            rng.randint(0, 2),
+        )
+        if computerised
+        else [],
         "system_installed_year": rng.randint(2008, 2024) if computerised else None,
         "process_complexity": rng.choice(["simple", "moderate", "complex", "highly_complex"]),
         "key_info": {
@@ -50,7 +63,9 @@ def prospect(i: int, rng: random.Random, as_of: dt.date) -> dict[str, Any]:
             "budget": {
                 "mode": "budgeted",
                 "amount_rmb": rng.randint(10, 500) * 10_000,
-                "covers": rng.sample(["software", "services", "hardware", "database"], rng.randint(1, 4)),
+                "covers": rng.sample(
+                    ["software", "services", "hardware", "database"], rng.randint(1, 4)
+                ),
             },
             "requirement": {
                 "motive": "扩产",
@@ -76,7 +91,10 @@ def prospect(i: int, rng: random.Random, as_of: dt.date) -> dict[str, Any]:
                 ],
                 "differentiators": ["本地服务"] if rng.random() < 0.6 else [],
             },
-            "key_evaluation": {"factors": ["价格", "功能", "服务"], "top_factor": rng.choice(["价格", "功能", "服务"])},
+            "key_evaluation": {
+                "factors": ["价格", "功能", "服务"],
+                "top_factor": rng.choice(["价格", "功能", "服务"]),
+            },
         },
         "stakeholders": [
             {
@@ -92,7 +110,9 @@ def prospect(i: int, rng: random.Random, as_of: dt.date) -> dict[str, Any]:
     }
 
 
-def generate(n: int, *, seed: int = 7, as_of: dt.date = dt.date(2026, 11, 28)) -> list[dict[str, Any]]:
+def generate(
+    n: int, *, seed: int = 7, as_of: dt.date = dt.date(2026, 11, 28)
+) -> list[dict[str, Any]]:
     """Return ``n`` prospect dicts, the same for the same seed."""
     rng = random.Random(seed)
     return [prospect(i, rng, as_of) for i in range(n)]

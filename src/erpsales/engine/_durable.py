@@ -36,7 +36,17 @@ from erpsales._facts import Facts
 from erpsales.engine._base import Firings, VerdictFn
 from erpsales.errors import EngineError, InputError, PolicyError
 from erpsales.policy._compile import CompiledRule, Program, Stage
-from erpsales.policy._expr import AnyOf, Compare, Cond, Const, Field, Group, Known, Operand
+from erpsales.policy._expr import (
+    AnyOf,
+    Compare,
+    Cond,
+    Const,
+    Field,
+    Group,
+    Known,
+    Operand,
+    fields_of,
+)
 
 __all__ = ["FOREIGN_ERRORS", "DurableBackend", "compile_condition", "translate"]
 
@@ -118,7 +128,14 @@ def compile_condition(cond: Cond, rule_id: str) -> list[dict[str, Any]]:
 def _term(cond: Cond, rule_id: str) -> dict[str, Any]:
     if isinstance(cond, Compare):
         key, right = cond.left.spec.key, _operand(cond.right, rule_id)
-        return {key: right} if cond.op == "==" else {_OPS[cond.op]: {key: right}}
+        term = {key: right} if cond.op == "==" else {_OPS[cond.op]: {key: right}}
+        others = [f.key for f in fields_of(cond.right)]
+        if not others:
+            return term
+        # A property referenced with $m that the fact lacks does not make the comparison
+        # false in durable-rules (it can even make it true): test for every value first.
+        present = [{"$ex": {k: 1}} for k in dict.fromkeys([key, *others])]
+        return {"$and": [*present, term]}
     if isinstance(cond, Known):
         return {"$ex" if cond.known else "$nex": {cond.field.spec.key: 1}}
     if isinstance(cond, AnyOf):
