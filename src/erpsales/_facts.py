@@ -13,6 +13,7 @@ import calendar
 import datetime as dt
 import itertools
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from erpsales.models._enums import (
@@ -77,13 +78,18 @@ class FactContext:
         )
 
 
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def add_months(day: dt.date, months: int) -> dt.date:
     """Return ``day`` plus ``months`` calendar months, clamping to the month's last day."""
     total = day.month - 1 + months
     year, month = day.year + total // 12, total % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    last = _MONTH_DAYS[month - 1] + (month == 2 and calendar.isleap(year))
+    return dt.date(year, month, min(day.day, last))
 
 
+@lru_cache(maxsize=8192)
 def months_between(start: dt.date, end: dt.date, rounding: str = "ceil") -> int:
     """Whole calendar months from ``start`` to ``end`` (0 when ``end`` is not after ``start``).
 
@@ -92,9 +98,10 @@ def months_between(start: dt.date, end: dt.date, rounding: str = "ceil") -> int:
     if end <= start:
         return 0
     whole = (end.year - start.year) * 12 + end.month - start.month
-    while whole > 0 and add_months(start, whole) > end:
-        whole -= 1
     anchor = add_months(start, whole)
+    if anchor > end:
+        whole -= 1
+        anchor = add_months(start, whole)
     if anchor == end or rounding == "floor":
         return whole
     if rounding == "ceil":
@@ -103,16 +110,25 @@ def months_between(start: dt.date, end: dt.date, rounding: str = "ceil") -> int:
     return whole + (1 if (end - anchor).days * 2 >= span else 0)
 
 
+# Enum members looked up once: attribute access on an Enum class is slow on a hot path.
+_APPROVER, _MAKER, _INFLUENCER, _GATEKEEPER = tuple(DecisionRole)
+_DEVIL, _ANGEL, _IMP, _SWEETHEART, _UNCLASSIFIED = tuple(Quadrant)
+_NO_QUADRANTS = dict.fromkeys(Quadrant, 0)
+_UNKNOWN_SELECTION = SelectionStatus.UNKNOWN
+_NO_ROLES = dict.fromkeys(DecisionRole, 0)
+
+
 def place(person: Stakeholder, ctx: FactContext) -> Quadrant:
     """The quadrant of ``person`` (R-SM-03, AMB-13, AMB-16): it depends only on the thresholds."""
     influence = person.influence
     if influence is None and ctx.assume_roles & person.roles:
         influence = 5
-    if influence is None or person.support is None:
-        return Quadrant.UNCLASSIFIED
+    support = person.support
+    if influence is None or support is None:
+        return _UNCLASSIFIED
     if influence >= ctx.high:
-        return Quadrant.ANGEL if person.support >= ctx.support_high else Quadrant.DEVIL
-    return Quadrant.SWEETHEART if person.support >= ctx.support_high else Quadrant.IMP
+        return _ANGEL if support >= ctx.support_high else _DEVIL
+    return _SWEETHEART if support >= ctx.support_high else _IMP
 
 
 def _count(values: list[str] | None) -> int | None:
@@ -157,8 +173,8 @@ def _schedule_order(schedule: Any) -> tuple[int, bool | None, str | None]:
 
 
 def _selection(prospect: Prospect, start: dt.date | None, as_of: dt.date, ctx: FactContext) -> str:
-    if prospect.selection is not SelectionStatus.UNKNOWN:
-        return prospect.selection.value
+    if prospect.selection is not _UNKNOWN_SELECTION:
+        return prospect.selection
     if start is not None:
         if start <= as_of:
             return "started"
@@ -207,8 +223,8 @@ def build_facts(prospect: Prospect, ctx: FactContext, as_of: dt.date) -> Facts:
     )
 
     people: list[Fact] = []
-    quad_counts = dict.fromkeys(Quadrant, 0)
-    role_counts = dict.fromkeys(DecisionRole, 0)
+    quad_counts = dict(_NO_QUADRANTS)
+    role_counts = dict(_NO_ROLES)
     devil_deciders = 0
     for person in prospect.stakeholders:
         quadrant = place(person, ctx)
@@ -216,30 +232,30 @@ def build_facts(prospect: Prospect, ctx: FactContext, as_of: dt.date) -> Facts:
         roles = person.roles
         for role in roles:
             role_counts[role] += 1
-        decider = DecisionRole.APPROVER in roles or DecisionRole.DECISION_MAKER in roles
-        if decider and quadrant is Quadrant.DEVIL:
+        approver, maker = _APPROVER in roles, _MAKER in roles
+        if quadrant is _DEVIL and (approver or maker):
             devil_deciders += 1
         people.append(
             {
                 "person__name": person.name,
                 "person__influence": person.influence,
                 "person__support": person.support,
-                "person__quadrant": quadrant.value,
-                "person__level": person.level.value if person.level else None,
-                "person__is_approver": DecisionRole.APPROVER in roles,
-                "person__is_decision_maker": DecisionRole.DECISION_MAKER in roles,
-                "person__is_influencer": DecisionRole.INFLUENCER in roles,
-                "person__is_gatekeeper": DecisionRole.GATEKEEPER in roles,
+                "person__quadrant": quadrant,
+                "person__level": person.level,
+                "person__is_approver": approver,
+                "person__is_decision_maker": maker,
+                "person__is_influencer": _INFLUENCER in roles,
+                "person__is_gatekeeper": _GATEKEEPER in roles,
                 "person__role_count": len(roles),
             }
         )
     complexity = prospect.process_complexity
     fact: Fact = {
-        "prospect__industry": industry.value if industry else None,
+        "prospect__industry": industry,
         "prospect__industry_class": industry_class,
         "prospect__revenue": prospect.annual_revenue_rmb,
         "prospect__profit": prospect.annual_profit_rmb,
-        "prospect__computerisation": prospect.computerisation.value,
+        "prospect__computerisation": prospect.computerisation,
         "prospect__selection": _selection(prospect, sched.selection_start, as_of, ctx),
         "prospect__waiting_on_named_event": bool(prospect.waiting_on),
         "prospect__necessity_affirmed": prospect.necessity_affirmed,
@@ -265,7 +281,7 @@ def build_facts(prospect: Prospect, ctx: FactContext, as_of: dt.date) -> Facts:
         "schedule__days_to_selection_start": _days(sched.selection_start, as_of),
         "schedule__days_to_go_live": _days(sched.go_live, as_of),
         "schedule__selection_to_signing_months": cycle,
-        "budget__mode": budget.mode.value,
+        "budget__mode": budget.mode,
         "budget__amount": amount,
         "budget__coverage_known": covers is not None,
         "budget__covers_software": None if covers is None else "software" in covers,
@@ -300,15 +316,15 @@ def build_facts(prospect: Prospect, ctx: FactContext, as_of: dt.date) -> Facts:
         "evaluation__factor_count": _count(ev.factors),
         "evaluation__top_factor_known": top is not None,
         "stakeholders__count": len(people),
-        "stakeholders__approver_count": role_counts[DecisionRole.APPROVER],
-        "stakeholders__decision_maker_count": role_counts[DecisionRole.DECISION_MAKER],
-        "stakeholders__influencer_count": role_counts[DecisionRole.INFLUENCER],
-        "stakeholders__gatekeeper_count": role_counts[DecisionRole.GATEKEEPER],
-        "stakeholders__devil_count": quad_counts[Quadrant.DEVIL],
-        "stakeholders__angel_count": quad_counts[Quadrant.ANGEL],
-        "stakeholders__imp_count": quad_counts[Quadrant.IMP],
-        "stakeholders__sweetheart_count": quad_counts[Quadrant.SWEETHEART],
-        "stakeholders__unclassified_count": quad_counts[Quadrant.UNCLASSIFIED],
+        "stakeholders__approver_count": role_counts[_APPROVER],
+        "stakeholders__decision_maker_count": role_counts[_MAKER],
+        "stakeholders__influencer_count": role_counts[_INFLUENCER],
+        "stakeholders__gatekeeper_count": role_counts[_GATEKEEPER],
+        "stakeholders__devil_count": quad_counts[_DEVIL],
+        "stakeholders__angel_count": quad_counts[_ANGEL],
+        "stakeholders__imp_count": quad_counts[_IMP],
+        "stakeholders__sweetheart_count": quad_counts[_SWEETHEART],
+        "stakeholders__unclassified_count": quad_counts[_UNCLASSIFIED],
         "stakeholders__devil_decider_count": devil_deciders,
     }
     return Facts(fact, tuple(people))

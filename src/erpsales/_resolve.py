@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from erpsales._facts import Facts
@@ -25,7 +26,7 @@ from erpsales.assessment import (
 )
 from erpsales.engine._base import Firings
 from erpsales.i18n import _PLACEHOLDER, Locale, format_value, render, text
-from erpsales.models._enums import DecisionRole, Grade, Quadrant
+from erpsales.models._enums import DecisionRole, Grade, HierarchyLevel, Quadrant
 from erpsales.models._prospect import Prospect
 from erpsales.policy._compile import CompiledRule, Program
 from erpsales.policy._model import Text
@@ -144,6 +145,17 @@ class Resolver:
         self.disqualify = settings.switches.get("disqualified_status", True)
         self._texts: dict[str, Text] = {}
         self._catalogs: dict[str, _Renderer] = {}
+        # per quadrant: (attention priority, the enum member, seed number, advice)
+        self._quadrant_info = {
+            q.value: (
+                self.priority.get(q.value, 5),
+                q,
+                _SEED_NUMBER.get(q.value),
+                self.strategies.get(q.value),
+            )
+            for q in Quadrant
+        }
+        self._level_hints = {level: self._fixed(f"level.{level.value}") for level in HierarchyLevel}
         self._renderers: dict[int, tuple[_Renderer | None, ...]] = {
             r.index: tuple(
                 _renderer(getattr(r.spec, part), self.params)
@@ -517,38 +529,38 @@ class Resolver:
     def _placements(
         self, prospect: Prospect, people: tuple[dict[str, Any], ...]
     ) -> tuple[Placement, ...]:
-        order = sorted(
-            range(len(people)),
-            key=lambda i: (
-                self.priority.get(people[i]["person__quadrant"], 5),
-                -(people[i]["person__influence"] or 0),
-                i,
-            ),
+        ranked = sorted(
+            (self._quadrant_info[fact["person__quadrant"]][0], -(fact["person__influence"] or 0), i)
+            for i, fact in enumerate(people)
         )
         out = []
-        for rank, i in enumerate(order, start=1):
-            person = prospect.stakeholders[i]
-            quadrant = people[i]["person__quadrant"]
+        stakeholders = prospect.stakeholders
+        for rank, (_, _, i) in enumerate(ranked, start=1):
+            person = stakeholders[i]
+            _, quadrant, seed_number, advice = self._quadrant_info[people[i]["person__quadrant"]]
+            roles = person.roles
+            level = person.level
             out.append(
                 build(
                     Placement,
                     {
                         "name": person.name,
                         "title": person.title,
-                        "quadrant": _QUADRANTS[quadrant],
-                        "roles": tuple(r for r in _ROLE_ORDER if r in roles)
-                        if (roles := person.roles)
-                        else (),
+                        "quadrant": quadrant,
+                        "roles": _roles_in_order(roles) if roles else (),
                         "influence": person.influence,
                         "support": person.support,
-                        "level": person.level,
+                        "level": level,
                         "attention": rank,
-                        "seed_number": _SEED_NUMBER.get(quadrant),
-                        "advice": self.strategies.get(quadrant),
-                        "level_hint": None
-                        if person.level is None
-                        else self._fixed(f"level.{person.level.value}"),
+                        "seed_number": seed_number,
+                        "advice": advice,
+                        "level_hint": None if level is None else self._level_hints[level],
                     },
                 )
             )
         return tuple(out)
+
+
+@lru_cache(maxsize=64)
+def _roles_in_order(roles: frozenset[DecisionRole]) -> tuple[DecisionRole, ...]:
+    return tuple(r for r in _ROLE_ORDER if r in roles)

@@ -43,11 +43,14 @@ def build(cls: type[_M], values: dict[str, Any]) -> _M:
     built this way survives ``model_validate(model_dump())`` unchanged.
     """
     obj = cls.__new__(cls)
-    object.__setattr__(obj, "__dict__", values)
-    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
-    object.__setattr__(obj, "__pydantic_extra__", None)
-    object.__setattr__(obj, "__pydantic_private__", None)
+    _set(obj, "__dict__", values)
+    _set(obj, "__pydantic_fields_set__", set(values))
+    _set(obj, "__pydantic_extra__", None)
+    _set(obj, "__pydantic_private__", None)
     return obj
+
+
+_set = object.__setattr__
 
 
 class FiredRule(_Result):
