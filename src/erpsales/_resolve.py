@@ -286,27 +286,39 @@ class Resolver:
         """Assemble the frozen :class:`Assessment`."""
         policy = self.program.policy
         rules = self.rules
+        pfact = facts.prospect
         fact2 = firings.verdict_fact
-        findings: list[Finding] = self._resolver_findings(fit, grade, facts.prospect)
-        trace: list[FiredRule] = []
-        for i in firings.prospect:
-            trace.append(self._fired(rules[i], facts.prospect, None))
+        findings: list[Finding] = self._resolver_findings(fit, grade, pfact)
+        trace: list[FiredRule] = [
+            build(
+                FiredRule,
+                {
+                    "rule_id": (rule := rules[i]).id,
+                    "stage": "prospect",
+                    "subject": None,
+                    "facts": {name: pfact[key] for name, key in rule.keys},
+                },
+            )
+            for i in firings.prospect
+        ]
         people = facts.people
-        by_rule: dict[int, list[int]] = {}
-        for rule_index, person in firings.people:
-            by_rule.setdefault(rule_index, []).append(person)
-        fired_rules = sorted([*firings.verdict, *by_rule])
-        for index in fired_rules:
+        # findings and their trace entries in program order; per-person ones by person
+        fired = sorted([(i, -1) for i in firings.verdict] + firings.people)
+        for index, person in fired:
             rule = rules[index]
-            if index in by_rule:
-                for person in by_rule[index]:
-                    trace.append(self._fired(rule, people[person], people[person]["person__name"]))
-                    findings.append(
-                        self._finding(rule, people[person], people[person]["person__name"])
-                    )
+            if person < 0:
+                fact, subject, stage = fact2, None, "verdict"
             else:
-                trace.append(self._fired(rule, fact2, None))
-                findings.append(self._finding(rule, fact2, None))
+                fact = people[person]
+                subject, stage = fact["person__name"], "stakeholder"
+            values = {name: fact[key] for name, key in rule.keys}
+            trace.append(
+                build(
+                    FiredRule,
+                    {"rule_id": rule.id, "stage": stage, "subject": subject, "facts": values},
+                )
+            )
+            findings.append(self._finding(rule, fact, subject, dict(values)))
         status: Status = (
             "disqualified"
             if self.disqualify and prospect.disqualified
@@ -386,18 +398,13 @@ class Resolver:
             cached = self._texts[key] = self._catalog(key)({})
         return cached
 
-    def _fired(self, rule: CompiledRule, fact: Mapping[str, Any], subject: str | None) -> FiredRule:
-        return build(
-            FiredRule,
-            {
-                "rule_id": rule.id,
-                "stage": rule.stage,
-                "subject": subject,
-                "facts": {name: fact.get(key) for name, key in rule.keys},
-            },
-        )
-
-    def _finding(self, rule: CompiledRule, fact: Mapping[str, Any], subject: str | None) -> Finding:
+    def _finding(
+        self,
+        rule: CompiledRule,
+        fact: Mapping[str, Any],
+        subject: str | None,
+        evidence: dict[str, Any],
+    ) -> Finding:
         spec = rule.spec
         assert spec is not None
         assert spec.kind != "grade"
@@ -414,7 +421,7 @@ class Resolver:
                 "risk": risk(fact) if risk else None,
                 "opportunity": opportunity(fact) if opportunity else None,
                 "question": question(fact) if question else None,
-                "evidence": {name: fact.get(key) for name, key in rule.keys},
+                "evidence": evidence,
             },
         )
 
