@@ -393,11 +393,14 @@ def test_policy_check_names_rule_line_field_and_suggestion(
     bad = write(
         tmp_path / "bad.toml", text.replace(target, 'when = "budget.amout < fit.min_deal or')
     )
-    rule_line = text.splitlines().index('id = "CX-BR-2"') + 1
+    # the error points at the `when` line of the rule, where the typo is
+    when_line = next(
+        i for i, line in enumerate(text.splitlines(), start=1) if line.startswith(target)
+    )
     code, out, err = run(capsys, "policy", "check", str(bad))
     assert code == 2
     assert out == ""
-    assert err.startswith(f"{bad}:{rule_line}, rule CX-BR-2, field 'budget.amout': ")
+    assert err.startswith(f"{bad}:{when_line}, rule CX-BR-2, field 'budget.amout': ")
     assert "did you mean 'budget.amount'?" in err
     assert "Traceback" not in err
 

@@ -64,9 +64,9 @@ def test_a_misspelt_field_is_named_with_file_line_rule_and_suggestion(tmp_path: 
         "budget.amount",
     )
     assert error.file == str(path)
-    assert error.line == 5
+    assert error.line == 7  # the `when` line, where the typo is
     assert error.code == "policy.unknown_field"
-    assert str(error).startswith(f"{path}:5, rule CX-MY-1, field 'budget.amout'")
+    assert str(error).startswith(f"{path}:7, rule CX-MY-1, field 'budget.amout'")
 
 
 def test_a_misspelt_value_gets_a_suggestion() -> None:
@@ -137,7 +137,7 @@ def test_an_invalid_rule_names_the_rule_and_line(tmp_path: Path) -> None:
     )
     with pytest.raises(PolicyError) as info:
         load_policy(path)
-    assert (info.value.rule_id, info.value.line) == ("CX-NEW-1", 5)
+    assert (info.value.rule_id, info.value.line) == ("CX-NEW-1", 6)  # the `kind` line
     assert info.value.field == "rules.30.kind"
 
 

@@ -13,6 +13,7 @@ The program is cached on the policy object, so a policy is compiled once.
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import threading
 from dataclasses import dataclass, field
@@ -154,7 +155,7 @@ class _Compiler:
         products = sorted(self.settings.products, key=lambda p: p.revenue_min_rmb or 0)
         for low, high in itertools.pairwise(products):
             top, floor = low.revenue_max_rmb, high.revenue_min_rmb or 0
-            where = self.policy.line_of(high.id)
+            where = self.policy.line_of(high.id, section="products")
             if top is None or top > floor:
                 end = "∞" if top is None else f"{top:,}"
                 raise PolicyError(
@@ -272,7 +273,7 @@ class _Compiler:
                 spec.when, allowed, params=self.settings.params, rule_id=spec.id, all_fields=FIELDS
             )
         except PolicyError as exc:
-            raise exc.located(self.policy.source, self.policy.line_of(spec.id)) from None
+            raise exc.located(self.policy.source, self.policy.line_of(spec.id, "when")) from None
         extra = tuple(self.field(name, allowed, spec, "evidence") for name in spec.evidence)
         for label, message in (
             ("message", spec.message),
@@ -290,7 +291,7 @@ class _Compiler:
                         raise UnknownFieldError(
                             f"{label}.{locale} uses unknown parameter {name!r}",
                             file=self.policy.source,
-                            line=self.policy.line_of(spec.id),
+                            line=self.policy.line_of(spec.id, label),
                             rule_id=spec.id,
                             field=name,
                         )
@@ -313,13 +314,11 @@ class _Compiler:
     ) -> FieldSpec:
         found = allowed.get(name)
         if found is None:
-            import difflib
-
             close = difflib.get_close_matches(name, list(allowed), n=1)
             raise UnknownFieldError(
                 f"{where} names unknown field {name!r}",
                 file=self.policy.source,
-                line=self.policy.line_of(spec.id),
+                line=self.policy.line_of(spec.id, where.partition(".")[0]),
                 rule_id=spec.id,
                 field=name,
                 suggestion=close[0] if close else None,

@@ -172,14 +172,36 @@ def _merge(base: Any, override: Any, path: str) -> Any:
     return override
 
 
+_HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.]+)\s*\]\]?")
+_ID = re.compile(r"""^\s*-?\s*["']?id["']?\s*[:=]\s*["']([A-Za-z0-9_.-]+)["']""")
+_KEY = re.compile(r"""^\s*-?\s*["']?([A-Za-z_][A-Za-z0-9_]*)["']?\s*[:=]""")
+
+
 def _line_index(text: str | None) -> dict[str, int]:
+    """Map ``rules:ID``, ``rules:ID.key``, ``products:ID`` … to 1-based lines of ``text``.
+
+    TOML tables tell rules from products; in JSON and YAML an id's section is unknown
+    (``any:ID``), and the keys that follow an id belong to it until the next id.
+    """
     if not text:
         return {}
     lines: dict[str, int] = {}
-    pattern = re.compile(r"""["']?id["']?\s*[:=]\s*["']([A-Za-z0-9_.-]+)["']""")
+    section, item = "any", None
     for number, line in enumerate(text.splitlines(), start=1):
-        for match in pattern.finditer(line):
-            lines.setdefault(match.group(1), number)
+        header = _HEADER.match(line)
+        if header and "=" not in line and ":" not in line:
+            name = header.group(1)
+            section = {"rules": "rules", "settings.products": "products"}.get(name, "any")
+            item = None
+            continue
+        found = _ID.match(line)
+        if found:
+            item = f"{section}:{found.group(1)}"
+            lines.setdefault(item, number)
+            continue
+        key = _KEY.match(line)
+        if key and item is not None:
+            lines.setdefault(f"{item}.{key.group(1)}", number)
     return lines
 
 
@@ -213,7 +235,15 @@ def _located(
                 item_id = item.get("id") if isinstance(item, dict) else None
                 if key == "rules":
                     rule_id = item_id
-                line = lines.get(str(item_id)) if item_id else None
+                section = "rules" if key == "rules" else "products"
+                field_key = loc[offset + 1] if len(loc) > offset + 1 else None
+                line = (
+                    lines.get(f"{section}:{item_id}.{field_key}")
+                    or lines.get(f"{section}:{item_id}")
+                    or lines.get(f"any:{item_id}")
+                    if item_id
+                    else None
+                )
     field = ".".join(str(part) for part in loc) or None
     more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
     return PolicyError(

@@ -293,6 +293,24 @@ class Policy(_Strict):
                 return rule
         raise KeyError(rule_id)
 
-    def line_of(self, rule_id: str, /) -> int | None:
-        """The line of ``rule_id`` in :attr:`source`, when the policy was loaded from a file."""
-        return self._lines.get(rule_id)
+    def line_of(
+        self, item_id: str, /, key: str | None = None, *, section: str = "rules"
+    ) -> int | None:
+        """The line in :attr:`source` of a rule (or product) or of one of its keys.
+
+        Args:
+            item_id: The rule id (or the product id with ``section="products"``).
+            key: A key of that entry, e.g. ``"when"``; falls back to the entry's line.
+            section: ``"rules"`` or ``"products"``.
+
+        Returns:
+            The 1-based line, or ``None`` when the policy was not read from a file or the
+            entry is inherited from the policy it extends.
+        """
+        lines = self._lines
+        for where in (f"{section}:{item_id}", f"any:{item_id}"):
+            if key is not None and f"{where}.{key}" in lines:
+                return lines[f"{where}.{key}"]
+            if where in lines:
+                return lines[where]
+        return None
