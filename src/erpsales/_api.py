@@ -10,7 +10,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from erpsales._facts import FactContext, build_facts
-from erpsales._resolve import FitResult, GradeResult, Resolver
+from erpsales._resolve import Resolver
 from erpsales.assessment import Assessment, ItemError
 from erpsales.engine import available_backends, make_backend
 from erpsales.errors import ErpsalesError
@@ -84,19 +84,9 @@ class Engine:
             prospect = Prospect.model_validate(prospect)
         day = _as_date(as_of)
         facts = build_facts(prospect, self._context, day)
-        resolver = self._resolver
-        box: list[tuple[FitResult, GradeResult]] = []
-
-        def verdict(fired: list[int], _people: list[tuple[int, int]]) -> dict[str, Any]:
-            fit = resolver.fit(fired, facts.prospect)
-            grade = resolver.grade(fired, facts.prospect)
-            box.append((fit, grade))
-            return resolver.verdict_fields(fit, grade)
-
-        firings = self._backend.run(facts, verdict)
-        fit, grade = box[0]
-        return resolver.assessment(
-            prospect, facts, firings, fit, grade, as_of=day, backend=self.backend_name
+        firings = self._backend.run(facts, self._resolver)
+        return self._resolver.assessment(
+            prospect, facts, firings, as_of=day, backend=self.backend_name
         )
 
     def qualify_many(

@@ -25,7 +25,7 @@ from erpsales.assessment import (
     build,
 )
 from erpsales.engine._base import Firings
-from erpsales.i18n import _PLACEHOLDER, Locale, format_value, render, text
+from erpsales.i18n import _PLACEHOLDER, Locale, format_value, formatter, render, text
 from erpsales.models._enums import DecisionRole, Grade, HierarchyLevel, Quadrant
 from erpsales.models._prospect import Prospect
 from erpsales.policy._compile import CompiledRule, Program
@@ -38,6 +38,7 @@ _PRIORITY = {
     "influence_first": ("devil", "angel", "imp", "sweetheart"),
     "common_convention": ("devil", "angel", "sweetheart", "imp"),
 }
+_EMPTY: Mapping[str, Any] = {}
 _ROLE_ORDER = tuple(DecisionRole)
 _QUADRANTS = {q.value: q for q in Quadrant}
 _SEED_NUMBER = {"devil": 1, "imp": 2, "angel": 3, "sweetheart": 4}
@@ -56,27 +57,30 @@ class _Template:
         parts = _PLACEHOLDER.split(template)
         self.locale = locale
         self._parts = parts
-        self._slots: list[tuple[int, str, str]] = []
+        # (position, fact key, read from the verdict fields?, formatter)
+        self._slots: list[tuple[int, str, bool, Callable[[Any], str]]] = []
         for i in range(1, len(parts), 2):
             name = parts[i]
             if name.startswith("params."):
                 parts[i] = format_value(name, params.get(name[7:]), locale)
             else:
-                self._slots.append((i, name, name.replace(".", "__")))
+                key = name.replace(".", "__")
+                late = key.startswith(("fit__", "grading__"))
+                self._slots.append((i, key, late, formatter(name, locale)))
 
     @property
     def fixed(self) -> bool:
         """Whether the template has no fact placeholders."""
         return not self._slots
 
-    def __call__(self, fact: Mapping[str, Any]) -> str:
+    def __call__(self, fact: Mapping[str, Any], late: Mapping[str, Any] = _EMPTY) -> str:
         out = list(self._parts)
-        for i, name, key in self._slots:
-            out[i] = format_value(name, fact.get(key), self.locale)
+        for i, key, from_late, fmt in self._slots:
+            out[i] = fmt((late if from_late else fact).get(key))
         return "".join(out)
 
 
-_Renderer = Callable[[Mapping[str, Any]], Text]
+_Renderer = Callable[..., Text]
 
 
 def _renderer(message: Text | None, params: Mapping[str, Any]) -> _Renderer | None:
@@ -86,8 +90,8 @@ def _renderer(message: Text | None, params: Mapping[str, Any]) -> _Renderer | No
     en, zh = _Template(message.en, params, "en"), _Template(message.zh, params, "zh")
     if en.fixed and zh.fixed:
         fixed = build(Text, {"en": en({}), "zh": zh({})})
-        return lambda _fact: fixed
-    return lambda fact: build(Text, {"en": en(fact), "zh": zh(fact)})
+        return lambda *_facts: fixed
+    return lambda fact, late=_EMPTY: build(Text, {"en": en(fact, late), "zh": zh(fact, late)})
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +142,11 @@ class Resolver:
             r.index: r.grade for r in program.rules if r.role == "window" and r.grade
         }
         self.grade_rule = {r.index: r for r in program.rules if r.role == "grade"}
+        # per rule: (name, key, read from the verdict fields?) of each field it reads
+        self._reads = {
+            r.index: tuple((n, k, k.startswith(("fit__", "grading__"))) for n, k in r.keys)
+            for r in program.rules
+        }
         self.rule_index = {r.id: r.index for r in program.rules}
         smap = settings.stakeholder_map
         self.priority = {q: i + 1 for i, q in enumerate(_PRIORITY[smap.priority_profile])}
@@ -256,6 +265,14 @@ class Resolver:
             grade, basis = min(descriptor, window, key=lambda x: x.rank), "conservative"
         return GradeResult(grade, descriptor, window, basis, tuple(r.id for r in described))
 
+    def verdict(
+        self, fired: list[int], people: list[tuple[int, int]], fact: Mapping[str, Any], /
+    ) -> tuple[dict[str, Any], tuple[FitResult, GradeResult]]:
+        """Between the phases: decide fit and grade; return the phase-2 fields and both."""
+        fit = self.fit(fired, fact)
+        grade = self.grade(fired, fact)
+        return self.verdict_fields(fit, grade), (fit, grade)
+
     def verdict_fields(self, fit: FitResult, grade: GradeResult) -> dict[str, Any]:
         """The phase-2 fields (``fit.*``, ``grading.*``) for the finding rules."""
         product = self.products[fit.product] if fit.product else None
@@ -277,8 +294,6 @@ class Resolver:
         prospect: Prospect,
         facts: Facts,
         firings: Firings,
-        fit: FitResult,
-        grade: GradeResult,
         *,
         as_of: dt.date,
         backend: str,
@@ -287,7 +302,8 @@ class Resolver:
         policy = self.program.policy
         rules = self.rules
         pfact = facts.prospect
-        fact2 = firings.verdict_fact
+        vfields = firings.verdict_fields
+        fit, grade = firings.decision
         findings: list[Finding] = self._resolver_findings(fit, grade, pfact)
         trace: list[FiredRule] = [
             build(
@@ -307,18 +323,22 @@ class Resolver:
         for index, person in fired:
             rule = rules[index]
             if person < 0:
-                fact, subject, stage = fact2, None, "verdict"
+                fact, subject, stage = pfact, None, "verdict"
+                values = {
+                    name: (vfields if late else pfact)[key]
+                    for name, key, late in self._reads[index]
+                }
             else:
                 fact = people[person]
                 subject, stage = fact["person__name"], "stakeholder"
-            values = {name: fact[key] for name, key in rule.keys}
+                values = {name: fact[key] for name, key in rule.keys}
             trace.append(
                 build(
                     FiredRule,
                     {"rule_id": rule.id, "stage": stage, "subject": subject, "facts": values},
                 )
             )
-            findings.append(self._finding(rule, fact, subject, dict(values)))
+            findings.append(self._finding(rule, fact, vfields, subject, dict(values)))
         status: Status = (
             "disqualified"
             if self.disqualify and prospect.disqualified
@@ -402,6 +422,7 @@ class Resolver:
         self,
         rule: CompiledRule,
         fact: Mapping[str, Any],
+        vfields: Mapping[str, Any],
         subject: str | None,
         evidence: dict[str, Any],
     ) -> Finding:
@@ -417,10 +438,10 @@ class Resolver:
                 "severity": spec.severity,
                 "between": spec.between,
                 "subject": subject,
-                "message": message(fact) if message else None,
-                "risk": risk(fact) if risk else None,
-                "opportunity": opportunity(fact) if opportunity else None,
-                "question": question(fact) if question else None,
+                "message": message(fact, vfields) if message else None,
+                "risk": risk(fact, vfields) if risk else None,
+                "opportunity": opportunity(fact, vfields) if opportunity else None,
+                "question": question(fact, vfields) if question else None,
                 "evidence": evidence,
             },
         )

@@ -9,11 +9,19 @@ from typing import Any, Protocol
 from erpsales._facts import Facts
 from erpsales.policy._compile import Program
 
-__all__ = ["Backend", "Firings", "VerdictFn"]
+__all__ = ["Backend", "Firings", "Judge"]
 
 Fact = dict[str, Any]
-#: Called between the two phases with the phase-1 firings; returns the verdict fields.
-VerdictFn = Callable[[list[int], list[tuple[int, int]]], Fact]
+
+
+class Judge(Protocol):
+    """Decides the verdict between the two phases (the resolver)."""
+
+    def verdict(
+        self, fired: list[int], people: list[tuple[int, int]], fact: Fact, /
+    ) -> tuple[Fact, Any]:
+        """Return the phase-2 fields (``fit__*``, ``grading__*``) and the decision itself."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,13 +32,15 @@ class Firings:
         prospect: Indexes of the phase-1 prospect rules that fired.
         people: ``(rule index, person index)`` of the stakeholder rules that fired.
         verdict: Indexes of the phase-2 (finding) rules that fired.
-        verdict_fact: The phase-2 fact: the prospect fact plus the verdict fields.
+        verdict_fields: The phase-2 fields the judge returned.
+        decision: What the judge decided (opaque to the backend).
     """
 
     prospect: list[int]
     people: list[tuple[int, int]]
     verdict: list[int]
-    verdict_fact: Fact
+    verdict_fields: Fact
+    decision: Any
 
 
 class Backend(Protocol):
@@ -38,8 +48,8 @@ class Backend(Protocol):
 
     name: str
 
-    def run(self, facts: Facts, verdict: VerdictFn, /) -> Firings:
-        """Evaluate phase 1, call ``verdict``, evaluate phase 2; return every firing sorted."""
+    def run(self, facts: Facts, judge: Judge, /) -> Firings:
+        """Evaluate phase 1, ask ``judge`` for the verdict, evaluate phase 2; return the firings."""
         ...
 
     def close(self) -> None:

@@ -12,24 +12,26 @@ from collections.abc import Callable
 from typing import Any
 
 from erpsales._facts import Facts
-from erpsales.engine._base import Firings, VerdictFn
+from erpsales.engine._base import Firings, Judge
 from erpsales.policy._compile import CompiledRule, Program, Stage
 from erpsales.policy._expr import AnyOf, Compare, Cond, Const, Field, Known, Operand
 
 __all__ = ["CompiledBackend"]
 
-StageFn = Callable[[dict[str, Any]], list[int]]
+StageFn = Callable[..., list[int]]
 
 
 class _Emitter:
     def __init__(self) -> None:
         self.consts: list[Any] = []
         self.locals: dict[str, str] = {}
+        self.phases: dict[str, int] = {}
 
     def var(self, field: Field) -> str:
         key = field.spec.key
         if key not in self.locals:
             self.locals[key] = f"_{len(self.locals)}"
+            self.phases[key] = field.spec.phase
         return self.locals[key]
 
     def const(self, value: Any) -> str:
@@ -70,8 +72,14 @@ def _compile_stage(rules: tuple[CompiledRule, ...], name: str) -> StageFn:
     body = [
         f"    if {emitter.cond(rule.cond)}:\n        _out.append({rule.index})" for rule in rules
     ]
-    loads = [f"    {var} = _f[{key!r}]" for key, var in emitter.locals.items()]
-    source = "\n".join([f"def {name}(_f):", *loads, "    _out = []", *body, "    return _out", ""])
+    # phase-1 fields come from the fact, phase-2 (verdict) fields from the verdict dict
+    loads = [
+        f"    {var} = {'_v' if emitter.phases[key] == 2 else '_f'}[{key!r}]"
+        for key, var in emitter.locals.items()
+    ]
+    source = "\n".join(
+        [f"def {name}(_f, _v=None):", *loads, "    _out = []", *body, "    return _out", ""]
+    )
     namespace: dict[str, Any] = {"_K": tuple(emitter.consts), "__builtins__": {}}
     exec(compile(source, f"<erpsales:{name}>", "exec"), namespace)  # generated, not policy text
     fn: StageFn = namespace[name]
@@ -97,14 +105,15 @@ class CompiledBackend:
         self._person = stages["stakeholder"]
         self._verdict = stages["verdict"]
 
-    def run(self, facts: Facts, verdict: VerdictFn, /) -> Firings:
+    def run(self, facts: Facts, judge: Judge, /) -> Firings:
         """Evaluate ``facts``; see :class:`erpsales.engine._base.Backend`."""
-        fired = self._prospect(facts.prospect)
+        fact = facts.prospect
+        fired = self._prospect(fact)
         person = self._person
-        people = [(rule, i) for i, fact in enumerate(facts.people) for rule in person(fact)]
+        people = [(rule, i) for i, pfact in enumerate(facts.people) for rule in person(pfact)]
         people.sort()
-        phase2 = {**facts.prospect, **verdict(fired, people)}
-        return Firings(fired, people, self._verdict(phase2), phase2)
+        fields, decision = judge.verdict(fired, people, fact)
+        return Firings(fired, people, self._verdict(fact, fields), fields, decision)
 
     def close(self) -> None:
         """Nothing to release."""

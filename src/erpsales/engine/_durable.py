@@ -33,7 +33,7 @@ import durable_rules_engine as _dre
 from durable.engine import MessageNotHandledException, MessageObservedException
 
 from erpsales._facts import Facts
-from erpsales.engine._base import Firings, VerdictFn
+from erpsales.engine._base import Firings, Judge
 from erpsales.errors import EngineError, InputError, PolicyError
 from erpsales.policy._compile import CompiledRule, Program, Stage
 from erpsales.policy._expr import (
@@ -234,7 +234,7 @@ class DurableBackend:
             message = _dre.complete_and_start_action(handle, offset)
         return fired
 
-    def run(self, facts: Facts, verdict: VerdictFn, /) -> Firings:
+    def run(self, facts: Facts, judge: Judge, /) -> Firings:
         """Evaluate ``facts``; see :class:`erpsales.engine._base.Backend`."""
         for i, person in enumerate(facts.people):
             _check_text(person["person__name"], f"stakeholders[{i}].name")
@@ -248,7 +248,7 @@ class DurableBackend:
                 phase1 = set(self._fire(json.dumps(batch, ensure_ascii=False), True))
                 fired = sorted(r for r, seq in phase1 if seq == 0)
                 people = sorted((r, seq - 1) for r, seq in phase1 if seq > 0)
-                extra = verdict(fired, people)
+                extra, decision = judge.verdict(fired, people, facts.prospect)
                 fact2 = {**facts.prospect, **extra}
                 seq2 = len(batch)
                 phase2 = self._fire(
@@ -258,7 +258,7 @@ class DurableBackend:
                 raise translate(exc) from None
             finally:
                 self._delete(sid)
-        return Firings(fired, people, sorted({r for r, _ in phase2}), fact2)
+        return Firings(fired, people, sorted({r for r, _ in phase2}), extra, decision)
 
     def _delete(self, sid: str) -> None:
         # code 309: the sid was never created because the first assert failed

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
-__all__ = ["Locale", "catalog", "format_amount", "format_value", "render", "text"]
+__all__ = ["Locale", "catalog", "format_amount", "format_value", "formatter", "render", "text"]
 
 Locale = Literal["en", "zh"]
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
@@ -77,6 +77,26 @@ def format_value(name: str, value: Any, locale: Locale) -> str:
     if isinstance(value, int) and name in MONEY:
         return format_amount(value, locale)
     return str(value)
+
+
+def formatter(name: str, locale: Locale) -> Callable[[Any], str]:
+    """A formatter for values of field ``name``, chosen once (see :func:`format_value`)."""
+    unknown = text("label.unknown", locale)
+    yes, no = ("是", "否") if locale == "zh" else ("yes", "no")
+    money = name in MONEY
+
+    def fmt(value: Any) -> str:
+        if value is None:
+            return unknown
+        if value is True:
+            return yes
+        if value is False:
+            return no
+        if money and type(value) is int:
+            return format_amount(value, locale)
+        return str(value)
+
+    return fmt
 
 
 @cache
