@@ -223,3 +223,14 @@ def test_as_of_defaults_to_today_and_accepts_iso_strings() -> None:
     assert erpsales.qualify({"name": "x"}, as_of="2027-01-31", backend="compiled").as_of == dt.date(
         2027, 1, 31
     )
+
+
+@FAST
+@given(es.prospects())
+def test_verdict_is_the_assessments_decision(prospect: Prospect) -> None:
+    """The fast path decides exactly what the explained path decides, on every backend."""
+    for engine in ENGINES.values():
+        assert (
+            engine.verdict(prospect, as_of=AS_OF)
+            == engine.qualify(prospect, as_of=AS_OF).to_verdict()
+        )

@@ -17,6 +17,7 @@ from erpsales.assessment import (
     ItemError,
     Placement,
     ProductFit,
+    Verdict,
 )
 from erpsales.engine import available_backends
 from erpsales.errors import (
@@ -86,6 +87,7 @@ __all__ = [
     "Territory",
     "Text",
     "UnknownFieldError",
+    "Verdict",
     "__version__",
     "available_backends",
     "load_policy",

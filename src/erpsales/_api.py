@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, Literal
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, Literal, TypeVar
 
 from pydantic import ValidationError
 
 from erpsales._facts import FactContext, build_facts
 from erpsales._resolve import Resolver
-from erpsales.assessment import Assessment, ItemError
+from erpsales.assessment import Assessment, ItemError, Verdict
 from erpsales.engine import available_backends, make_backend
 from erpsales.errors import ErpsalesError
 from erpsales.models._prospect import Prospect
@@ -23,6 +23,7 @@ __all__ = ["BackendName", "Engine", "qualify", "qualify_many"]
 
 BackendName = Literal["auto", "compiled", "durable"]
 _ENGINE_LOCK = threading.Lock()
+_R = TypeVar("_R", Assessment, Verdict)
 
 
 def _as_date(value: dt.date | str | None) -> dt.date:
@@ -89,6 +90,32 @@ class Engine:
             prospect, facts, firings, as_of=day, backend=self.backend_name
         )
 
+    def verdict(
+        self, prospect: Prospect | Mapping[str, Any], /, *, as_of: dt.date | str | None = None
+    ) -> Verdict:
+        """Decide product, grade, status and finding ids without building the explanation.
+
+        The same decisions as :meth:`qualify` (``verdict(p) == qualify(p).to_verdict()``),
+        several times faster: for grading large batches.
+
+        Raises:
+            pydantic.ValidationError: ``prospect`` is a dict that is not a valid prospect.
+        """
+        if not isinstance(prospect, Prospect):
+            prospect = Prospect.model_validate(prospect)
+        facts = build_facts(prospect, self._context, _as_date(as_of))
+        return self._resolver.summary(prospect, facts, self._backend.run(facts, self._resolver))
+
+    def verdicts(
+        self,
+        prospects: Iterable[Prospect | Mapping[str, Any]],
+        /,
+        *,
+        as_of: dt.date | str | None = None,
+    ) -> Iterator[Verdict | ItemError]:
+        """:meth:`verdict` for a stream; a bad item becomes an :class:`ItemError` in its place."""
+        return self._stream(self.verdict, prospects, as_of)
+
     def qualify_many(
         self,
         prospects: Iterable[Prospect | Mapping[str, Any]],
@@ -100,10 +127,18 @@ class Engine:
 
         Every input item yields exactly one output item, so nothing is lost silently.
         """
+        return self._stream(self.qualify, prospects, as_of)
+
+    def _stream(
+        self,
+        one: Callable[..., _R],
+        prospects: Iterable[Prospect | Mapping[str, Any]],
+        as_of: dt.date | str | None,
+    ) -> Iterator[_R | ItemError]:
         day = _as_date(as_of)
         for index, item in enumerate(prospects):
             try:
-                yield self.qualify(item, as_of=day)
+                yield one(item, as_of=day)
             except ValidationError as exc:
                 yield item_error(index, item, exc)
             except ErpsalesError as exc:

@@ -22,6 +22,7 @@ from erpsales.assessment import (
     Placement,
     ProductFit,
     Status,
+    Verdict,
     build,
 )
 from erpsales.engine._base import Firings
@@ -39,6 +40,7 @@ _PRIORITY = {
     "common_convention": ("devil", "angel", "sweetheart", "imp"),
 }
 _EMPTY: Mapping[str, Any] = {}
+_QUADRANT_COUNTS = tuple((q, f"stakeholders__{q.value}_count") for q in Quadrant)
 _ROLE_ORDER = tuple(DecisionRole)
 _QUADRANTS = {q.value: q for q in Quadrant}
 _SEED_NUMBER = {"devil": 1, "imp": 2, "angel": 3, "sweetheart": 4}
@@ -92,6 +94,11 @@ def _renderer(message: Text | None, params: Mapping[str, Any]) -> _Renderer | No
         fixed = build(Text, {"en": en({}), "zh": zh({})})
         return lambda *_facts: fixed
     return lambda fact, late=_EMPTY: build(Text, {"en": en(fact, late), "zh": zh(fact, late)})
+
+
+#: A resolver finding as data: rule id, severity, message values (or the message), evidence,
+#: and whether it carries the catalog's question.
+_Note = tuple[str, str, "dict[str, Any] | Text", dict[str, Any], bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,13 +346,7 @@ class Resolver:
                 )
             )
             findings.append(self._finding(rule, fact, vfields, subject, dict(values)))
-        status: Status = (
-            "disqualified"
-            if self.disqualify and prospect.disqualified
-            else "out_of_market"
-            if fit.status == "no_fit"
-            else "active"
-        )
+        status = self._status(prospect, fit)
         return build(
             Assessment,
             {
@@ -391,6 +392,38 @@ class Resolver:
                 "trace": tuple(trace),
             },
         )
+
+    def summary(self, prospect: Prospect, facts: Facts, firings: Firings) -> Verdict:
+        """Assemble the :class:`Verdict`: the Assessment's decisions without texts or trace."""
+        fit, grade = firings.decision
+        pfact = facts.prospect
+        rules = self.rules
+        ids = [note[0] for note in self._notes(fit, grade, pfact)]
+        fired = sorted([(i, -1) for i in firings.verdict] + firings.people)
+        ids += [rules[i].id for i, _ in fired]
+        return build(
+            Verdict,
+            {
+                "prospect_id": prospect.key,
+                "prospect_name": prospect.name,
+                "owner": prospect.owner,
+                "territory": prospect.territory,
+                "product": fit.product,
+                "fit_status": fit.status,
+                "grade": grade.grade,
+                "descriptor_grade": grade.descriptor,
+                "window_grade": grade.window,
+                "months_to_close": pfact["close__months"],
+                "status": self._status(prospect, fit),
+                "finding_ids": tuple(ids),
+                "quadrants": {q: pfact[key] for q, key in _QUADRANT_COUNTS},
+            },
+        )
+
+    def _status(self, prospect: Prospect, fit: FitResult) -> Status:
+        if self.disqualify and prospect.disqualified:
+            return "disqualified"
+        return "out_of_market" if fit.status == "no_fit" else "active"
 
     def _definition(self, result: GradeResult, status: str) -> Text:
         grade = result.grade
@@ -446,113 +479,76 @@ class Resolver:
             },
         )
 
+    def _notes(self, fit: FitResult, grade: GradeResult, fact: Mapping[str, Any]) -> list[_Note]:
+        """The resolver's own findings, as data: (id, severity, message values, evidence, ask?)."""
+        notes: list[_Note] = []
+        if fit.status == "unknown":
+            o = self.overrides
+            reasons = [k for k, _ in fit.reasons if k.endswith(("unknown", "negative"))]
+            template = "finding.TM-FINANCIALS-UNKNOWN"
+            message = build(
+                Text,
+                {
+                    loc: render(
+                        text(template, loc, o),
+                        {"reason": "; ".join(text(k, loc, o) for k in reasons)},
+                        loc,
+                    )
+                    for loc in ("en", "zh")
+                },
+            )
+            evidence = {
+                "prospect.revenue": fact["prospect__revenue"],
+                "prospect.profit": fact["prospect__profit"],
+                "prospect.industry": fact["prospect__industry"],
+            }
+            notes.append(("TM-FINANCIALS-UNKNOWN", "medium", message, evidence, True))
+        if fit.status == "fit" and len(fit.candidates) > 1:
+            values = {"products": "/".join(fit.candidates), "product": fit.product}
+            evidence = {"prospect.revenue": fact["prospect__revenue"]}
+            notes.append(("TM-BAND-AMBIGUOUS", "low", values, evidence, False))
+        if grade.basis == "window_capped":
+            values = {"cap": self.settings.grading.unknown_status_cap.value}
+            evidence = {"prospect.computerisation": "unknown"}
+            notes.append(("GR-UNKNOWN-STATUS", "medium", values, evidence, True))
+        elif grade.descriptor is not grade.window:
+            values = {
+                "descriptor_grade": grade.descriptor.value,
+                "window_grade": grade.window.value,
+                "basis": grade.basis,
+                "grade": grade.grade.value,
+            }
+            evidence = {
+                "grading.descriptor_grade": grade.descriptor.value,
+                "grading.window_grade": grade.window.value,
+                "close.months": fact["close__months"],
+            }
+            notes.append(("GR-WINDOW-MISMATCH", "low", values, evidence, False))
+        return notes
+
     def _resolver_findings(
         self, fit: FitResult, grade: GradeResult, fact: Mapping[str, Any]
     ) -> list[Finding]:
-        out: list[Finding] = []
-        o = self.overrides
-
-        def add(
-            rule_id: str,
-            severity: str,
-            values: dict[str, Any],
-            evidence: dict[str, Any],
-            question: bool = False,
-        ) -> None:
-            out.append(
-                build(
-                    Finding,
-                    {
-                        "rule_id": rule_id,
-                        "kind": "warning",
-                        "severity": severity,
-                        "between": (),
-                        "subject": None,
-                        "message": self._catalog(f"finding.{rule_id}")(values),
-                        "risk": None,
-                        "opportunity": None,
-                        "question": self._fixed(f"finding.{rule_id}.question")
-                        if question
-                        else None,
-                        "evidence": evidence,
-                    },
-                )
-            )
-
-        if fit.status == "unknown":
-            reason = {
-                loc: "; ".join(
-                    text(k, loc, o) for k, _ in fit.reasons if k.endswith(("unknown", "negative"))
-                )
-                for loc in ("en", "zh")
-            }
-            out.append(
-                build(
-                    Finding,
-                    {
-                        "rule_id": "TM-FINANCIALS-UNKNOWN",
-                        "kind": "warning",
-                        "severity": "medium",
-                        "between": (),
-                        "subject": None,
-                        "message": build(
-                            Text,
-                            {
-                                "en": render(
-                                    text("finding.TM-FINANCIALS-UNKNOWN", "en", o),
-                                    {"reason": reason["en"]},
-                                    "en",
-                                ),
-                                "zh": render(
-                                    text("finding.TM-FINANCIALS-UNKNOWN", "zh", o),
-                                    {"reason": reason["zh"]},
-                                    "zh",
-                                ),
-                            },
-                        ),
-                        "risk": None,
-                        "opportunity": None,
-                        "question": self._fixed("finding.TM-FINANCIALS-UNKNOWN.question"),
-                        "evidence": {
-                            "prospect.revenue": fact["prospect__revenue"],
-                            "prospect.profit": fact["prospect__profit"],
-                            "prospect.industry": fact["prospect__industry"],
-                        },
-                    },
-                )
-            )
-        if fit.status == "fit" and len(fit.candidates) > 1:
-            add(
-                "TM-BAND-AMBIGUOUS",
-                "low",
-                {"products": "/".join(fit.candidates), "product": fit.product},
-                {"prospect.revenue": fact["prospect__revenue"]},
-            )
-        if grade.basis == "window_capped":
-            add(
-                "GR-UNKNOWN-STATUS",
-                "medium",
-                {"cap": self.settings.grading.unknown_status_cap.value},
-                {"prospect.computerisation": "unknown"},
-                question=True,
-            )
-        elif grade.descriptor is not grade.window:
-            add(
-                "GR-WINDOW-MISMATCH",
-                "low",
+        return [
+            build(
+                Finding,
                 {
-                    "descriptor_grade": grade.descriptor.value,
-                    "window_grade": grade.window.value,
-                    "basis": grade.basis,
-                    "grade": grade.grade.value,
-                },
-                {
-                    "grading.descriptor_grade": grade.descriptor.value,
-                    "grading.window_grade": grade.window.value,
-                    "close.months": fact["close__months"],
+                    "rule_id": rule_id,
+                    "kind": "warning",
+                    "severity": severity,
+                    "between": (),
+                    "subject": None,
+                    "message": values
+                    if isinstance(values, Text)
+                    else self._catalog(f"finding.{rule_id}")(values),
+                    "risk": None,
+                    "opportunity": None,
+                    "question": self._fixed(f"finding.{rule_id}.question") if ask else None,
+                    "evidence": evidence,
                 },
             )
-        return out
+            for rule_id, severity, values, evidence, ask in self._notes(fit, grade, fact)
+        ]
 
     def _placements(
         self, prospect: Prospect, people: tuple[dict[str, Any], ...]

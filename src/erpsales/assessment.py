@@ -21,6 +21,7 @@ __all__ = [
     "Placement",
     "ProductFit",
     "Status",
+    "Verdict",
 ]
 
 Scalar = int | bool | str | None
@@ -123,6 +124,32 @@ class Placement(_Result):
     level_hint: Text | None = Field(None, description="The level's need and fear (R-RQ-02).")
 
 
+class Verdict(_Result):
+    """The verdict on one prospect without its explanation: what batch grading needs.
+
+    :meth:`Engine.verdict` computes it several times faster than a full :class:`Assessment`
+    (no texts, no trace); ``engine.verdict(p) == engine.qualify(p).to_verdict()``.
+
+    Attributes:
+        finding_ids: The rule ids of the findings, in the Assessment's order.
+        quadrants: How many stakeholders are in each quadrant (and unclassified).
+    """
+
+    prospect_id: str
+    prospect_name: str
+    owner: str | None = None
+    territory: str | None = None
+    product: str | None
+    fit_status: FitStatus
+    grade: Grade
+    descriptor_grade: Grade
+    window_grade: Grade
+    months_to_close: int | None
+    status: Status
+    finding_ids: tuple[str, ...]
+    quadrants: dict[Quadrant, int]
+
+
 class Assessment(_Result):
     """The verdict on one prospect, with the reasons for it.
 
@@ -156,6 +183,27 @@ class Assessment(_Result):
     def finding_ids(self) -> tuple[str, ...]:
         """The rule ids of the findings, in order."""
         return tuple(f.rule_id for f in self.findings)
+
+    def to_verdict(self) -> Verdict:
+        """The :class:`Verdict` part of this assessment."""
+        counts = dict.fromkeys(Quadrant, 0)
+        for placement in self.stakeholders:
+            counts[placement.quadrant] += 1
+        return Verdict(
+            prospect_id=self.prospect_id,
+            prospect_name=self.prospect_name,
+            owner=self.owner,
+            territory=self.territory,
+            product=self.product,
+            fit_status=self.fit.status,
+            grade=self.grade,
+            descriptor_grade=self.grading.descriptor_grade,
+            window_grade=self.grading.window_grade,
+            months_to_close=self.grading.months_to_close,
+            status=self.status,
+            finding_ids=self.finding_ids(),
+            quadrants=counts,
+        )
 
     def explain(self, locale: Locale = "en") -> str:
         """Return a readable explanation of the verdict in ``"en"`` or ``"zh"``.
