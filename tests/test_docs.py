@@ -111,8 +111,8 @@ def blocks(page: Path) -> list[Block]:
     return found
 
 
-def _outside_code(text: str) -> Iterator[str]:
-    """The lines of a Markdown text outside fenced blocks, with inline code removed."""
+def _outside_code(text: str, *, inline: bool = False) -> Iterator[str]:
+    """The lines of a Markdown text outside fenced blocks; inline code removed unless ``inline``."""
     fence: str | None = None
     for line in text.splitlines():
         match = _FENCE.match(line)
@@ -123,7 +123,7 @@ def _outside_code(text: str) -> Iterator[str]:
             if line.strip().startswith(fence) and line.strip().strip(fence[0]) == "":
                 fence = None
             continue
-        yield re.sub(r"(`+).*?\1", "", line)
+        yield line if inline else re.sub(r"(`+).*?\1", "", line)
 
 
 _LINK = re.compile(r"!?\[(?:[^\[\]]|\[[^\]]*\])*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
@@ -145,7 +145,7 @@ def anchors(page: Path) -> set[str]:
     """GitHub's heading anchors of ``page``."""
     seen: dict[str, int] = {}
     out: set[str] = set()
-    for line in _outside_code(page.read_text(encoding="utf-8")):
+    for line in _outside_code(page.read_text(encoding="utf-8"), inline=True):
         heading = re.match(r"^#{1,6}\s+(.*?)\s*#*\s*$", line)
         if not heading:
             continue
