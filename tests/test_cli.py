@@ -380,7 +380,8 @@ def test_bad_policy_for_qualify_exits_2(capsys: pytest.CaptureFixture[str], tmp_
 def test_policy_check_seed_passes(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "policy", "check", str(SEED))
     assert code == 0, err
-    assert re.fullmatch(r"OK: seed 1\.0\.0 \(30 rules, hash [0-9a-f]{12}\)\n", out)
+    seed = erpsales.seed_policy()
+    assert out == f"OK: seed 1.0.0 ({len(seed.rules)} rules, hash {seed.content_hash[:12]})\n"
     assert erpsales.seed_policy().content_hash[:12] in out
 
 

@@ -225,3 +225,27 @@ def test_grade_windows_must_increase() -> None:
     with pytest.raises(erpsales.PolicyError, match=r"0 <= A < B < C") as info:
         _seed_with(windows={"A": 3, "B": 2, "C": 6})
     assert info.value.field == "settings.grading.windows"
+
+
+def test_a_close_date_in_the_past_is_an_unknown_close_with_a_warning(qualify: Qualify) -> None:
+    """AMB-08: a passed close date says nothing about the next close; flag the stale schedule."""
+    a = qualify(
+        fitted(**NEW, selection="started", key_info={"schedule": {"contract_signing": days(-12)}})
+    )
+    assert a.grading.months_to_close is None
+    assert a.grading.window_grade is Grade.D
+    finding = a.findings[a.finding_ids().index("GR-CLOSE-PASSED")]
+    assert finding.evidence["close.days_overdue"] == 12
+    assert "12 days ago" in finding.message.en
+    today = qualify(
+        fitted(**NEW, selection="started", key_info={"schedule": {"contract_signing": days(0)}})
+    )
+    assert today.grading.months_to_close == 0
+    assert "GR-CLOSE-PASSED" not in today.finding_ids()
+
+
+def test_d_from_the_window_is_explained_by_the_window_not_the_descriptor(qualify: Qualify) -> None:
+    """AMB-12: D because the close is far away is not D because necessity is not affirmed."""
+    a = qualify(fitted(**NEW, selection="started", months_to_close=9))
+    assert a.grade is Grade.D
+    assert "more than 6 months away" in a.grading.definition.en

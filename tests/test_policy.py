@@ -138,7 +138,7 @@ def test_an_invalid_rule_names_the_rule_and_line(tmp_path: Path) -> None:
     with pytest.raises(PolicyError) as info:
         load_policy(path)
     assert (info.value.rule_id, info.value.line) == ("CX-NEW-1", 6)  # the `kind` line
-    assert info.value.field == "rules.30.kind"
+    assert info.value.field == f"rules.{len(seed_policy().rules)}.kind"  # appended after the seed's
 
 
 def test_toml_syntax_errors_name_the_line(tmp_path: Path) -> None:
@@ -336,3 +336,62 @@ def test_user_rules_run_on_every_backend(tmp_path: Path, backend: str) -> None:
     assert (
         "OPS-BIG-BUDGET" not in b.finding_ids()
     )  # unknown coverage: `not covers_hardware` is false
+
+
+def test_a_misspelt_core_industry_fails_at_load_not_at_qualify() -> None:
+    with pytest.raises(PolicyError) as info:
+        erpsales.policy_from_dict(
+            {"extends": "seed", "settings": {"industries": {"core": ["machinary"]}}}
+        )
+    assert info.value.field == "settings.industries.core.0"
+
+
+@pytest.mark.parametrize(
+    "rule_id", ["TM-MARKET", "GR-WINDOW-A", "TM-ERP2-REVENUE", "GR-WINDOW-MISMATCH"]
+)
+def test_generated_and_resolver_rule_ids_are_reserved(rule_id: str) -> None:
+    rule = {"id": rule_id, "kind": "info", "when": "true", "message": {"en": "x", "zh": "x"}}
+    with pytest.raises(PolicyError, match="reserved"):
+        erpsales.policy_from_dict({"extends": "seed", "rules": [rule]})
+
+
+def test_a_misspelt_message_key_is_caught() -> None:
+    with pytest.raises(PolicyError) as info:
+        erpsales.policy_from_dict(
+            {"extends": "seed", "messages": {"quadrant.devl": {"en": "x", "zh": "y"}}}
+        )
+    assert (info.value.code, info.value.suggestion) == ("policy.unknown_message", "quadrant.devil")
+
+
+def test_message_overrides_change_the_texts(backend: str) -> None:
+    policy = erpsales.policy_from_dict(
+        {
+            "extends": "seed",
+            "messages": {"grade_text.D": {"en": "D: later.", "zh": "D级：以后再说。"}},
+        }
+    )
+    a = erpsales.qualify(
+        {"name": "x", "months_to_close": 9, "computerisation": "unknown"},
+        policy=policy,
+        as_of="2026-11-28",
+        backend=backend,
+    )
+    assert a.grading.definition.zh == "D级：以后再说。"
+
+
+def test_policy_file_syntax_errors_are_policy_syntax_errors(tmp_path: Path) -> None:
+    with pytest.raises(erpsales.PolicySyntaxError):
+        load_policy(_write(tmp_path, "{ not json", "p.json"))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('prospect.industry == "$x"', "may not start with '\\$'"),
+        ("len(budget.amount) > 3", "functions cannot be used as values"),
+        ("budget.amount[0] > 3", "indexing is not allowed"),
+    ],
+)
+def test_condition_errors_say_what_is_wrong(text: str, message: str) -> None:
+    with pytest.raises(PolicyError, match=message):
+        parse_condition(text, PROSPECT, all_fields=FIELDS)

@@ -271,3 +271,35 @@ def test_profit_floors_and_bands_rise_with_the_product_line() -> None:
     assert [p.id for p in products] == ["ERP1", "ERP2", "TIPTOP"]
     assert [p.profit_min_rmb for p in products] == [1_000_000, 5_000_000, 10_000_000]
     assert [p.revenue_max_rmb for p in products] == [100_000_000, 500_000_000, None]
+
+
+def test_a_known_non_manufacturer_is_out_of_market_even_with_unknown_figures(
+    qualify: Qualify,
+) -> None:
+    """R-TM-05: the sector alone rules a non-manufacturer out; missing figures do not matter."""
+    a = qualify(industry="retail")
+    assert a.fit.status == "no_fit"
+    assert a.status == "out_of_market"
+    assert "TM-FINANCIALS-UNKNOWN" not in a.finding_ids()
+
+
+def test_revenue_primary_warns_when_profit_is_short_or_unknown(qualify: Qualify) -> None:
+    """AMB-03 ``revenue_primary``: the profit shortfall is a warning finding, not a silent pass."""
+    policy = _seed_with(profit_rule="revenue_primary")
+    short = qualify(industry="machinery", revenue="3亿", profit="300万", policy=policy)
+    finding = short.findings[short.finding_ids().index("TM-PROFIT-BELOW-FLOOR")]
+    assert finding.kind == "warning"
+    assert "below the ERP2 floor of RMB 5,000,000" in finding.message.en
+    unknown = qualify(industry="machinery", revenue="3亿", policy=policy)
+    assert unknown.product == "ERP2"
+    assert "profit is unknown" in unknown.fit.reasons[0].en
+    assert "TM-PROFIT-BELOW-FLOOR" in unknown.finding_ids()
+    fine = qualify(industry="machinery", revenue="3亿", profit="600万", policy=policy)
+    assert "TM-PROFIT-BELOW-FLOOR" not in fine.finding_ids()
+
+
+def test_profit_floors_accept_wan_and_yi() -> None:
+    policy = erpsales.policy_from_dict(
+        {"extends": "seed", "settings": {"products": [{"id": "ERP2", "profit_min_rmb": "600万"}]}}
+    )
+    assert policy.settings.products[1].profit_min_rmb == 6_000_000

@@ -198,11 +198,14 @@ def build_facts(prospect: Prospect, ctx: FactContext, as_of: dt.date) -> Facts:
     else:
         industry_class = "other_manufacturing" if industry.is_manufacturing else "non_manufacturing"
 
+    close = prospect.expected_close or sched.contract_signing
+    overdue = (as_of - close).days if close is not None and close < as_of else None
     if prospect.months_to_close is not None:
         months: int | None = prospect.months_to_close
+    elif close is None or overdue is not None:
+        months = None  # no date, or a date that has passed: the close is not known (AMB-08)
     else:
-        close = prospect.expected_close or sched.contract_signing
-        months = None if close is None else months_between(as_of, close, ctx.rounding)
+        months = months_between(as_of, close, ctx.rounding)
 
     known_count, order_ok, violation = _schedule_order(sched)
     cycle = (
@@ -273,6 +276,8 @@ def build_facts(prospect: Prospect, ctx: FactContext, as_of: dt.date) -> Facts:
             None if complexity is None else complexity is ProcessComplexity.HIGHLY_COMPLEX
         ),
         "close__months": months,
+        "close__date_passed": None if close is None else overdue is not None,
+        "close__days_overdue": overdue,
         "schedule__known_count": known_count,
         "schedule__order_ok": order_ok,
         "schedule__order_violation": violation,

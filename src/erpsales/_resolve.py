@@ -111,6 +111,7 @@ class FitResult:
     revenue_suggests: tuple[str, ...]
     profit_suggests: str | None
     reasons: tuple[tuple[str, dict[str, Any]], ...]
+    profit_short: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,36 +199,51 @@ class Resolver:
         )
         strict = s.profit_rule == "strict"
         candidates = tuple(p for p in by_revenue if not strict or p in profit_ok)
+        missing: list[tuple[str, dict[str, Any]]] = []
+        if revenue is None:
+            missing.append(("reason.revenue_unknown", {}))
+        if profit is None and strict:
+            missing.append(("reason.profit_unknown", {}))
+        elif profit is not None and profit < 0 and strict:
+            missing.append(("reason.profit_negative", {}))
+        if industry_class is None and (s.industries.require_manufacturing or strict):
+            missing.append(("reason.industry_unknown", {}))
         reasons: list[tuple[str, dict[str, Any]]] = []
         status: FitStatus
-        if revenue is None:
-            reasons.append(("reason.revenue_unknown", {}))
-        if profit is None and strict:
-            reasons.append(("reason.profit_unknown", {}))
-        elif profit is not None and profit < 0 and strict:
-            reasons.append(("reason.profit_negative", {}))
-        if industry_class is None and (s.industries.require_manufacturing or strict):
-            reasons.append(("reason.industry_unknown", {}))
-        if reasons and s.missing_financials == "unknown":
-            status = "unknown"
-        elif industry_class is not None and self.market_rule not in fired_set:
+        profit_short = False
+        if industry_class is not None and self.market_rule not in fired_set:
+            # a known sector outside the market decides, whatever else is missing (R-TM-05)
             status = "no_fit"
             reasons.append(
                 ("reason.non_manufacturing", {})
                 if industry_class == "non_manufacturing"
                 else ("reason.other_manufacturing_excluded", {})
             )
-        elif reasons:
-            status = "no_fit"
+        elif missing:
+            status = "unknown" if s.missing_financials == "unknown" else "no_fit"
+            reasons += missing
         elif not by_revenue:
             status = "no_fit"
             reasons.append(("reason.below_bands", {}))
         elif candidates:
             status = "fit"
-            key = (
-                "reason.fits" if strict or candidates[0] in profit_ok else "reason.revenue_primary"
-            )
-            reasons.append((key, {"revenue": revenue, "profit": profit, "product": candidates[0]}))
+            best = self.products[candidates[0]]
+            values = {
+                "revenue": revenue,
+                "profit": profit,
+                "product": best.id,
+                "floor": best.profit_min_rmb,
+            }
+            if strict or best.id in profit_ok:
+                reasons.append(("reason.fits", values))
+            else:
+                profit_short = True
+                key = (
+                    "reason.revenue_primary"
+                    if profit is not None
+                    else "reason.revenue_primary_unknown"
+                )
+                reasons.append((key, values))
         else:
             status = "no_fit"
             first = self.products[by_revenue[0]]
@@ -250,6 +266,7 @@ class Resolver:
             by_revenue,
             profit_suggests,
             tuple(reasons),
+            profit_short,
         )
 
     def grade(self, fired: list[int], fact: Mapping[str, Any]) -> GradeResult:
@@ -432,7 +449,8 @@ class Resolver:
             if rule.grade is grade and rule.message is not None:
                 return rule.message
         key = f"grade_text.{grade.value}"
-        if grade is Grade.D and status in ("not_computerised", "computerised"):
+        descriptor_d = result.descriptor is Grade.D  # else D came from the close window
+        if grade is Grade.D and descriptor_d and status in ("not_computerised", "computerised"):
             key = f"grade_text.D_{status}"
         return self._fixed(key)
 
@@ -503,6 +521,10 @@ class Resolver:
                 "prospect.industry": fact["prospect__industry"],
             }
             notes.append(("TM-FINANCIALS-UNKNOWN", "medium", message, evidence, True))
+        if fit.profit_short:
+            values = dict(fit.reasons[0][1])
+            evidence = {"prospect.profit": fact["prospect__profit"], "fit.product": fit.product}
+            notes.append(("TM-PROFIT-BELOW-FLOOR", "low", values, evidence, True))
         if fit.status == "fit" and len(fit.candidates) > 1:
             values = {"products": "/".join(fit.candidates), "product": fit.product}
             evidence = {"prospect.revenue": fact["prospect__revenue"]}

@@ -223,7 +223,11 @@ class DurableBackend:
         handle = self._handle
         code, offset = (_dre.assert_facts if many else _dre.assert_fact)(handle, payload)
         if code == 2:
-            raise EngineError("durable-rules saw a duplicate fact", engine_error="duplicate")
+            raise EngineError(
+                "durable-rules saw a duplicate fact",
+                code="engine.duplicate",
+                engine_error="duplicate",
+            )
         fired: list[tuple[int, int]] = []
         started = _dre.start_action_for_state(handle, offset)
         message = started[1] if started else None

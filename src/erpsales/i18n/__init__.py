@@ -9,7 +9,16 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
-__all__ = ["Locale", "catalog", "format_amount", "format_value", "formatter", "render", "text"]
+__all__ = [
+    "Locale",
+    "catalog",
+    "catalog_keys",
+    "format_amount",
+    "format_value",
+    "formatter",
+    "render",
+    "text",
+]
 
 Locale = Literal["en", "zh"]
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
@@ -38,6 +47,22 @@ def text(key: str, locale: Locale, overrides: Mapping[str, Any] | None = None) -
     if overrides and key in overrides:
         return str(overrides[key].get(locale) if hasattr(overrides[key], "get") else overrides[key])
     return _builtin(key, locale)
+
+
+@cache
+def catalog_keys() -> frozenset[str]:
+    """Every message key of the built-in catalog, e.g. ``"quadrant.devil"``."""
+    keys: set[str] = set()
+
+    def walk(node: dict[str, Any], prefix: str) -> None:
+        if "en" in node and "zh" in node:
+            keys.add(prefix)
+        for name, child in node.items():
+            if isinstance(child, dict):
+                walk(child, f"{prefix}.{name}" if prefix else name)
+
+    walk(catalog(), "")
+    return frozenset(keys)
 
 
 @cache

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from erpsales.errors import PolicyError, UnknownFieldError
-from erpsales.i18n import placeholders, text
+from erpsales.i18n import catalog_keys, placeholders, text
 from erpsales.models._enums import Grade
 from erpsales.policy._expr import (
     AnyOf,
@@ -36,7 +36,16 @@ from erpsales.policy._expr import (
 from erpsales.policy._fields import FIELDS, FieldSpec, Scope, fields_for
 from erpsales.policy._model import Policy, ProductBand, RuleSpec, Text
 
-__all__ = ["CompiledRule", "Program", "Stage", "compile_program"]
+__all__ = ["RESOLVER_FINDINGS", "CompiledRule", "Program", "Stage", "compile_program"]
+
+#: Findings the resolver raises itself (their texts are in the message catalog).
+RESOLVER_FINDINGS = (
+    "TM-FINANCIALS-UNKNOWN",
+    "TM-BAND-AMBIGUOUS",
+    "TM-PROFIT-BELOW-FLOOR",
+    "GR-UNKNOWN-STATUS",
+    "GR-WINDOW-MISMATCH",
+)
 
 Role = Literal["revenue", "profit", "market", "window", "grade", "finding"]
 Stage = Literal["prospect", "stakeholder", "verdict"]
@@ -137,9 +146,11 @@ class _Compiler:
         )
 
     def run(self) -> Program:
+        self.check_messages()
         self.check_bands()
         self.product_rules()
         self.window_rules()
+        self.reserved = {r.id for r in self.rules} | set(RESOLVER_FINDINGS)
         for spec in self.policy.rules:
             self.written_rule(spec)
         rules = tuple(self.rules)
@@ -150,6 +161,19 @@ class _Compiler:
         return Program(self.policy, rules, stages)
 
     # -- settings → rules ------------------------------------------------------------
+
+    def check_messages(self) -> None:
+        known = catalog_keys()
+        for key in self.policy.messages:
+            if key not in known:
+                close = difflib.get_close_matches(key, sorted(known), n=1)
+                raise PolicyError(
+                    f"unknown message key {key!r} in [messages]",
+                    code="policy.unknown_message",
+                    file=self.policy.source,
+                    field=f"messages.{key}",
+                    suggestion=close[0] if close else None,
+                )
 
     def check_bands(self) -> None:
         products = sorted(self.settings.products, key=lambda p: p.revenue_min_rmb or 0)
@@ -257,6 +281,13 @@ class _Compiler:
     # -- written rules -----------------------------------------------------------------
 
     def written_rule(self, spec: RuleSpec) -> None:
+        if spec.id in self.reserved:
+            raise PolicyError(
+                f"rule id {spec.id} is reserved for a rule erpsales generates from the settings",
+                file=self.policy.source,
+                line=self.policy.line_of(spec.id, "id"),
+                rule_id=spec.id,
+            )
         if spec.switch is not None and not self.settings.switches[spec.switch]:
             return
         grade = spec.grade

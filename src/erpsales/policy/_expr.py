@@ -348,6 +348,10 @@ def _operand(node: ast.expr, ctx: _Context) -> Operand:
         if isinstance(ref, Const) and isinstance(ref.value, list | tuple):
             raise ctx.fail(node, "a list parameter can only follow 'in'")
         return ref
+    if isinstance(node, ast.Call):
+        raise ctx.fail(node, "functions cannot be used as values; known() and unknown() are tests")
+    if isinstance(node, ast.Subscript):
+        raise ctx.fail(node, "indexing is not allowed; every field is a single value")
     return Const(_literal(node, ctx))
 
 
@@ -366,6 +370,8 @@ def _literal(node: ast.expr, ctx: _Context) -> Scalar:
         raise ctx.fail(node, "a list must hold values, not fields")
     if isinstance(node, ast.Constant):
         literal = node.value
+        if isinstance(literal, str) and (literal.startswith("$") or "\x00" in literal):
+            raise ctx.fail(node, "a string may not start with '$' or contain NUL")
         if isinstance(literal, bool | str):
             return literal
         if isinstance(literal, int):

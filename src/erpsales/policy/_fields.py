@@ -113,8 +113,11 @@ _ALL: tuple[FieldSpec, ...] = (
     _p(
         "close.months",
         "int",
-        "Expected months to close, rounded by grading.month_rounding (AMB-08).",
+        "Expected months to close, rounded by grading.month_rounding (AMB-08); from "
+        "months_to_close, else expected_close, else S3; unknown when that date has passed.",
     ),
+    _p("close.date_passed", "bool", "The expected close date (or S3) is before the as-of date."),
+    _p("close.days_overdue", "int", "Days since the expected close date passed."),
     # -- schedule (R-KI-02/03)
     _p("schedule.known_count", "int", "How many of S1–S6 are known."),
     _p("schedule.order_ok", "bool", "The known dates respect S6 ≤ … ≤ S1 (R-KI-03, AMB-17)."),

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from erpsales.errors import PolicyError
+from erpsales.errors import PolicyError, PolicySyntaxError
 from erpsales.policy._model import Policy
 
 __all__ = ["load_policy", "policy_from_dict", "seed_policy"]
@@ -56,21 +56,17 @@ def _parse(text: str, suffix: str, name: str) -> dict[str, Any]:
         raise
     except tomllib.TOMLDecodeError as exc:
         line = re.search(r"line (\d+)", str(exc))
-        raise PolicyError(
+        raise PolicySyntaxError(
             f"not valid TOML: {exc}",
-            code="policy.syntax",
             file=name,
             line=int(line.group(1)) if line else None,
         ) from None
     except json.JSONDecodeError as exc:
-        raise PolicyError(
-            f"not valid JSON: {exc.msg}", code="policy.syntax", file=name, line=exc.lineno
-        ) from None
+        raise PolicySyntaxError(f"not valid JSON: {exc.msg}", file=name, line=exc.lineno) from None
     except Exception as exc:  # yaml.YAMLError and friends: a syntax error in the file
         mark = getattr(exc, "problem_mark", None)
-        raise PolicyError(
+        raise PolicySyntaxError(
             f"not valid YAML: {exc}",
-            code="policy.syntax",
             file=name,
             line=mark.line + 1 if mark is not None else None,
         ) from None

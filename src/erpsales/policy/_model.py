@@ -14,8 +14,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from erpsales.models._enums import DecisionRole, Grade, KeyInfoPart, ProcessComplexity, Quadrant
-from erpsales.models._money import RMB
+from erpsales.models._enums import (
+    DecisionRole,
+    Grade,
+    Industry,
+    KeyInfoPart,
+    ProcessComplexity,
+    Quadrant,
+)
+from erpsales.models._money import RMB, SignedRMB
 
 __all__ = [
     "CapabilitySettings",
@@ -62,7 +69,7 @@ class ProductBand(_Strict):
     label: Text | None = None
     revenue_min_rmb: RMB | None = Field(None, description="Lowest revenue; None = no floor.")
     revenue_max_rmb: RMB | None = Field(None, description="Highest revenue; None = no cap.")
-    profit_min_rmb: int | None = Field(None, description="Profit floor 「年利润…以上」.")
+    profit_min_rmb: SignedRMB | None = Field(None, description="Profit floor 「年利润…以上」.")
     min_deal_rmb: RMB = Field(0, description="Minimum deal size for budget checks (CX-BR-2).")
 
     @model_validator(mode="after")
@@ -78,14 +85,9 @@ class ProductBand(_Strict):
 class IndustrySettings(_Strict):
     """Which sectors are in the target market (R-TM-05, AMB-05)."""
 
-    core: tuple[str, ...] = Field(
-        (
-            "electronics", "electric_machinery", "electrical_appliances", "machinery",
-            "hardware", "tools", "transportation_equipment", "chemicals", "pharmaceuticals",
-            "food", "beverages",
-        ),
-        description="The core industries (the 11 of R-TM-05).",
-    )  # fmt: skip
+    core: tuple[Industry, ...] = Field(
+        tuple(Industry)[:11], description="The core industries (the 11 of R-TM-05)."
+    )
     require_manufacturing: bool = Field(True, description="Non-manufacturers are out of market.")
     allow_other_manufacturing: bool = Field(
         True, description="Other manufacturing is in market, flagged non_core_industry."
