@@ -249,3 +249,44 @@ def test_d_from_the_window_is_explained_by_the_window_not_the_descriptor(qualify
     a = qualify(fitted(**NEW, selection="started", months_to_close=9))
     assert a.grade is Grade.D
     assert "more than 6 months away" in a.grading.definition.en
+
+
+@pytest.mark.parametrize(
+    ("months", "phase", "pipeline"),
+    [
+        (1, "sales_process", True),
+        (3, "sales_process", True),
+        (5, "relationship_maintenance", False),
+        (9, "relationship_maintenance", False),
+    ],
+)
+def test_phase_and_pipeline_follow_the_grade(
+    qualify: Qualify, months: int, phase: str, pipeline: bool
+) -> None:
+    """R-PF-02/03 / AMB-21: D, C → relationship maintenance 客户关系维护; B, A → sales process and PIPELINE."""
+    a = qualify(
+        fitted(**NEW, selection="started", months_to_close=months),
+        policy=_seed_with(basis="window"),
+    )
+    assert (a.phase, a.in_pipeline) == (phase, pipeline)
+
+
+def test_pipeline_can_include_c(qualify: Qualify) -> None:
+    """AMB-21 ``pipeline_includes_C``."""
+    policy = erpsales.policy_from_dict(
+        {"extends": "seed", "settings": {"pipeline": {"pipeline_grades": ["A", "B", "C"]}}}
+    )
+    assert qualify(fitted(**NEW, selection="started", months_to_close=5), policy=policy).in_pipeline
+
+
+def test_out_of_market_prospects_are_never_on_the_pipeline(qualify: Qualify) -> None:
+    a = qualify(
+        industry="retail",
+        revenue="3亿",
+        profit="2000万",
+        computerisation="not_computerised",
+        selection="started",
+        months_to_close=1,
+    )
+    assert a.grade is Grade.A
+    assert not a.in_pipeline

@@ -166,3 +166,56 @@ def test_territory_claims_only_unowned_matching_prospects() -> None:
 def test_territory_prospects_must_belong_to_it() -> None:
     with pytest.raises(ValidationError, match="names territory 'south'"):
         Territory(id="east", owner="李明", prospects=[{"name": "x", "territory": "south"}])
+
+
+def test_won_prospects_go_to_the_closed_customer_database() -> None:
+    """R-TE-03 / AMB-20: won → 成交客户数据库."""
+    east = Territory(
+        id="east", owner="李明", prospects=[{"id": "p1", "name": "a"}, {"id": "p2", "name": "b"}]
+    )
+    closing = east.close("p1", "won")
+    assert closing.destination == "closed_customers"
+    assert [p.key for p in closing.territory.prospects] == ["p2"]
+
+
+@pytest.mark.parametrize(
+    ("on_lost", "destination", "left"),
+    [
+        ("exchange_pool", "exchange_pool", ["p2"]),
+        ("keep_owner", "territory", ["p1", "p2"]),
+        ("drop", "dropped", ["p2"]),
+    ],
+)
+def test_lost_prospects_follow_on_lost(on_lost: str, destination: str, left: list[str]) -> None:
+    """R-TE-03 / AMB-20: lost → list exchange 名单交换 (re-assignable), kept, or dropped."""
+    east = Territory(
+        id="east",
+        owner="李明",
+        prospects=[{"id": "p1", "name": "a", "owner": "李明"}, {"id": "p2", "name": "b"}],
+    )
+    closing = east.close("p1", "lost", on_lost=on_lost)  # type: ignore[arg-type]
+    assert closing.destination == destination
+    assert [p.key for p in closing.territory.prospects] == left
+    if destination == "exchange_pool":
+        assert closing.prospect.owner is None
+    with pytest.raises(KeyError):
+        east.close("nope", "won")
+
+
+def test_the_seven_lead_methods_have_stable_ids_and_no_ratings() -> None:
+    """R-LS-02 / AMB-23: enumerate the methods; effectiveness and coverage are the caller's."""
+    import erpsales
+
+    methods = erpsales.seed_policy().settings.lead_methods
+    assert methods[0].id == "advertising"
+    assert [m.label.zh for m in methods] == [
+        "打广告",
+        "经(协)销渠道",
+        "政商关系引介",
+        "参加展会或研讨会",
+        "自行举办活动",
+        "扫街",
+        "打电话 (名单)",
+    ]
+    assert all(m.effectiveness is None and m.coverage is None for m in methods)
+    assert erpsales.seed_policy().settings.extensions == {}  # AMB-26: sections 4–6 are not invented

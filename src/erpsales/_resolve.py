@@ -160,6 +160,8 @@ class Resolver:
         self.priority = {q: i + 1 for i, q in enumerate(_PRIORITY[smap.priority_profile])}
         self.strategies = {q.value: t for q, t in smap.strategies.items()}
         self.disqualify = settings.switches.get("disqualified_status", True)
+        self.phase_map = settings.pipeline.phase_map
+        self.pipeline_grades = frozenset(settings.pipeline.pipeline_grades)
         self._texts: dict[str, Text] = {}
         self._catalogs: dict[str, _Renderer] = {}
         # per quadrant: (attention priority, the enum member, seed number, advice)
@@ -404,6 +406,8 @@ class Resolver:
                     },
                 ),
                 "status": status,
+                "phase": self.phase_map[grade.grade],
+                "in_pipeline": status == "active" and grade.grade in self.pipeline_grades,
                 "findings": tuple(findings),
                 "stakeholders": self._placements(prospect, people),
                 "trace": tuple(trace),
@@ -431,7 +435,9 @@ class Resolver:
                 "descriptor_grade": grade.descriptor,
                 "window_grade": grade.window,
                 "months_to_close": pfact["close__months"],
-                "status": self._status(prospect, fit),
+                "status": (status := self._status(prospect, fit)),
+                "phase": self.phase_map[grade.grade],
+                "in_pipeline": status == "active" and grade.grade in self.pipeline_grades,
                 "finding_ids": tuple(ids),
                 "quadrants": {q: pfact[key] for q, key in _QUADRANT_COUNTS},
             },

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from erpsales.i18n import Locale, format_amount, format_value, text
 from erpsales.models._enums import DecisionRole, Grade, HierarchyLevel, KeyInfoPart, Quadrant
-from erpsales.policy._model import FindingKind, Severity, Text
+from erpsales.policy._model import FindingKind, Phase, Severity, Text
 
 __all__ = [
     "Assessment",
@@ -146,6 +146,8 @@ class Verdict(_Result):
     window_grade: Grade
     months_to_close: int | None
     status: Status
+    phase: Phase
+    in_pipeline: bool
     finding_ids: tuple[str, ...]
     quadrants: dict[Quadrant, int]
 
@@ -157,6 +159,7 @@ class Assessment(_Result):
         product: The fitted product (e.g. ``"ERP2"``), or ``None``.
         grade: A, B, C or D; every prospect gets exactly one.
         status: ``active``, ``out_of_market`` or ``disqualified`` (AMB-12).
+        phase: The sales-model phase of the grade; in_pipeline: whether it is on the PIPELINE.
         findings: Contradictions, red flags, warnings and infos.
         stakeholders: Placements in attention order.
         trace: Every rule that fired, with the fact values it read.
@@ -176,6 +179,10 @@ class Assessment(_Result):
     grade: Grade
     grading: GradeDetail
     status: Status
+    phase: Phase = Field(description="「客户关系维护」 or 「销售流程」 by grade (AMB-21).")
+    in_pipeline: bool = Field(
+        description="Active and of a PIPELINE grade 「预计成交名单」 (AMB-21)."
+    )
     findings: tuple[Finding, ...]
     stakeholders: tuple[Placement, ...]
     trace: tuple[FiredRule, ...]
@@ -201,6 +208,8 @@ class Assessment(_Result):
             window_grade=self.grading.window_grade,
             months_to_close=self.grading.months_to_close,
             status=self.status,
+            phase=self.phase,
+            in_pipeline=self.in_pipeline,
             finding_ids=self.finding_ids(),
             quadrants=counts,
         )

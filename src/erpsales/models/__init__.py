@@ -26,13 +26,14 @@ from erpsales.models._keyinfo import (
 )
 from erpsales.models._money import RMB, SignedRMB, parse_rmb, wan, yi
 from erpsales.models._people import Stakeholder
-from erpsales.models._prospect import Prospect, Territory, TerritoryCriteria
+from erpsales.models._prospect import Closing, Prospect, Territory, TerritoryCriteria
 
 __all__ = [
     "RMB",
     "Budget",
     "BudgetItem",
     "BudgetMode",
+    "Closing",
     "Competition",
     "Competitor",
     "ComputerisationStatus",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from pydantic import AliasChoices, Field, model_validator
 
@@ -18,7 +19,7 @@ from erpsales.models._keyinfo import KeyInfo
 from erpsales.models._money import RMB, SignedRMB
 from erpsales.models._people import Stakeholder
 
-__all__ = ["Prospect", "Territory", "TerritoryCriteria"]
+__all__ = ["Closing", "Prospect", "Territory", "TerritoryCriteria"]
 
 
 class Prospect(InputModel):
@@ -165,6 +166,44 @@ class Territory(InputModel):
         """Return whether ``prospect`` belongs here by this territory's criteria."""
         return self.criteria.matches(prospect)
 
+    def close(
+        self,
+        prospect_id: str,
+        /,
+        outcome: Literal["won", "lost"],
+        *,
+        on_lost: Literal["exchange_pool", "keep_owner", "drop"] = "exchange_pool",
+    ) -> Closing:
+        """Close a prospect of this territory as won or lost 「成交或失敗」 (R-TE-03, AMB-20).
+
+        Won prospects go to the closed-customer database 「成交客户数据库」. Lost ones go,
+        by ``on_lost`` (a policy's ``settings.territories.on_lost``), to the list-exchange
+        pool 「名单交换」 without an owner, stay with their owner, or are dropped.
+
+        Raises:
+            KeyError: No prospect with that id (or name) is on this territory's list.
+        """
+        index = next((i for i, p in enumerate(self.prospects) if p.key == prospect_id), None)
+        if index is None:
+            raise KeyError(prospect_id)
+        prospect = self.prospects[index]
+        rest = [*self.prospects[:index], *self.prospects[index + 1 :]]
+        destination: Literal["closed_customers", "exchange_pool", "territory", "dropped"]
+        if outcome == "won":
+            destination = "closed_customers"
+        elif on_lost == "keep_owner":
+            destination, rest = "territory", list(self.prospects)
+        elif on_lost == "exchange_pool":
+            destination = "exchange_pool"
+            prospect = prospect.model_copy(update={"owner": None, "territory": None})
+        else:
+            destination = "dropped"
+        return Closing(
+            territory=self.model_copy(update={"prospects": rest}),
+            prospect=prospect,
+            destination=destination,
+        )
+
     def claim(self, prospects: list[Prospect], /) -> list[Prospect]:
         """Return the unowned prospects that match, assigned to this territory and owner.
 
@@ -176,3 +215,11 @@ class Territory(InputModel):
             for p in prospects
             if p.owner is None and self.matches(p)
         ]
+
+
+class Closing(InputModel):
+    """The result of :meth:`Territory.close`: where the prospect went, and the new territory."""
+
+    territory: Territory
+    prospect: Prospect
+    destination: Literal["closed_customers", "exchange_pool", "territory", "dropped"]

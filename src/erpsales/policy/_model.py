@@ -29,12 +29,15 @@ __all__ = [
     "FindingKind",
     "GradingSettings",
     "IndustrySettings",
+    "LeadMethod",
+    "PipelineSettings",
     "Policy",
     "PolicySettings",
     "ProductBand",
     "RuleSpec",
     "Severity",
     "StakeholderMapSettings",
+    "TerritorySettings",
     "Text",
 ]
 
@@ -94,11 +97,15 @@ class IndustrySettings(_Strict):
     )
 
 
+def _windows() -> dict[Literal["A", "B", "C"], int]:
+    return {"A": 1, "B": 3, "C": 6}
+
+
 class GradingSettings(_Strict):
     """Grading (R-GR, AMB-08..12, 27, 28)."""
 
     windows: dict[Literal["A", "B", "C"], int] = Field(
-        default_factory=lambda: {"A": 1, "B": 3, "C": 6},  # type: ignore[arg-type]
+        default_factory=lambda: _windows(),
         description="Upper bound, in months, of each grade's close window (AMB-08).",
     )
     month_rounding: Literal["ceil", "floor", "round"] = Field("ceil", description="AMB-08.")
@@ -162,6 +169,81 @@ class CapabilitySettings(_Strict):
     regions: tuple[str, ...] | None = Field(None, description="Regions served; None = any.")
 
 
+Phase = Literal["relationship_maintenance", "sales_process"]
+Fish = Literal["catching", "raising", "angling"]
+
+
+def _phases() -> dict[Grade, Phase]:
+    return {
+        Grade.D: "relationship_maintenance",
+        Grade.C: "relationship_maintenance",
+        Grade.B: "sales_process",
+        Grade.A: "sales_process",
+    }
+
+
+def _fish() -> dict[Fish, str]:
+    return {
+        "catching": "search_and_filter",
+        "raising": "relationship_maintenance",
+        "angling": "sales_process",
+    }
+
+
+class PipelineSettings(_Strict):
+    """The sales model's flow: phases, the PIPELINE and the fish metaphors (R-PF, AMB-21, 22)."""
+
+    phase_map: dict[Grade, Phase] = Field(
+        default_factory=lambda: _phases(),
+        description="「客户关系维护」 / 「销售流程」 phase of each grade (AMB-21).",
+    )
+    pipeline_grades: tuple[Grade, ...] = Field(
+        (Grade.A, Grade.B),
+        description="Grades on the PIPELINE 「预计成交名单」 (AMB-21; add C to include C).",
+    )
+    fish_map: dict[Fish, str] = Field(
+        default_factory=lambda: _fish(),
+        description="捕鱼 / 养鱼 / 钓鱼 → activity, mapping M1 (AMB-22); labels only.",
+    )
+
+    @model_validator(mode="after")
+    def _every_grade_has_a_phase(self) -> PipelineSettings:
+        missing = set(Grade) - set(self.phase_map)
+        if missing:
+            raise ValueError(f"phase_map needs every grade; missing {sorted(missing)}")
+        return self
+
+
+class LeadMethod(_Strict):
+    """A customer-search method 「客户搜寻的作法」 (R-LS-02); ratings are the caller's (AMB-23)."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: Text
+    effectiveness: int | None = Field(None, ge=1, le=5, description="「有效度」 1–5, if rated.")
+    coverage: int | None = Field(None, ge=1, le=5, description="「覆盖度」 1–5, if rated.")
+
+
+def _lead_methods() -> tuple[LeadMethod, ...]:
+    names = [
+        ("advertising", "Advertising", "打广告"),
+        ("channels", "Distribution / co-selling channels", "经(协)销渠道"),
+        ("government_business_introductions", "Government–business introductions", "政商关系引介"),
+        ("trade_shows_seminars", "Trade shows and seminars", "参加展会或研讨会"),
+        ("own_events", "Our own events", "自行举办活动"),
+        ("canvassing", "Door-to-door canvassing", "扫街"),
+        ("phoning_from_list", "Phoning from a list", "打电话 (名单)"),
+    ]
+    return tuple(LeadMethod(id=i, label=Text(en=en, zh=zh)) for i, en, zh in names)
+
+
+class TerritorySettings(_Strict):
+    """Territories and list management (R-TE, AMB-20)."""
+
+    on_lost: Literal["exchange_pool", "keep_owner", "drop"] = Field(
+        "exchange_pool", description="Where a lost prospect goes (AMB-20)."
+    )
+
+
 class PolicySettings(_Strict):
     """Every setting of a policy; each AMB default of the spec is one of these."""
 
@@ -178,6 +260,18 @@ class PolicySettings(_Strict):
     grading: GradingSettings = Field(default_factory=GradingSettings)
     stakeholder_map: StakeholderMapSettings = Field(default_factory=StakeholderMapSettings)
     capabilities: CapabilitySettings = Field(default_factory=CapabilitySettings)
+    pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
+    territories: TerritorySettings = Field(default_factory=TerritorySettings)
+    lead_methods: tuple[LeadMethod, ...] = Field(
+        default_factory=_lead_methods,
+        description="The seven search methods of R-LS-02 with stable ids; no built-in ratings.",
+    )
+    extensions: dict[
+        Literal["relationship_activities", "sales_stages", "quiz"], list[dict[str, Any]]
+    ] = Field(
+        default_factory=dict,
+        description="Hooks for the deck's empty sections 4–6, empty by default (AMB-26).",
+    )
     switches: dict[str, bool] = Field(
         default_factory=dict,
         description="Named on/off settings that enable rules (see rule.switch).",
