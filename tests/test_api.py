@@ -171,3 +171,26 @@ def test_json_schema_covers_inputs_and_results() -> None:
     assert {"product", "grade", "findings", "stakeholders", "trace"} <= set(schema["properties"])
     prospect = erpsales.Prospect.model_json_schema()
     assert "key_info" in prospect["properties"]
+
+
+def test_the_published_schema_accepts_the_examples_and_refuses_bad_input() -> None:
+    """JSON Schema for CRM developers: what validates in Python validates against the schema."""
+    import jsonschema
+
+    schema = erpsales.Prospect.model_json_schema()
+    validator = jsonschema.Draft202012Validator(schema)
+    for item in json.loads((ROOT / "examples" / "prospects.json").read_text("utf-8")):
+        assert list(validator.iter_errors(item)) == [], item["id"]
+    for bad in (
+        {"name": "x", "annual_revenue_rmb": -5},
+        {"name": "x", "annual_revenue_rmb": "很多钱"},
+        {"name": "x", "industry": "banking"},
+        {"name": "x", "stakeholders": [{"name": "a", "support": 9}]},
+        {"name": "x", "unknown_key": 1},
+    ):
+        assert list(validator.iter_errors(bad)), bad
+        with pytest.raises(ValidationError):
+            erpsales.Prospect.model_validate(bad)
+    assert not list(
+        validator.iter_errors({"name": "x", "industry": "机械", "annual_revenue_rmb": "1.5亿元"})
+    )

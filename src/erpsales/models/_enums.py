@@ -5,6 +5,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
+from pydantic import GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
+
 __all__ = [
     "BudgetItem",
     "BudgetMode",
@@ -23,6 +27,16 @@ __all__ = [
 
 class _Lenient(StrEnum):
     """A StrEnum that also accepts its Chinese label and any case/spacing of its value."""
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        # the schema lists the Chinese labels too: they are accepted input
+        schema = handler.resolve_ref_schema(handler(core_schema))
+        aliases = [a for m in cls for a in _ZH_ALIASES.get((cls.__name__, m.value), ())]
+        schema["enum"] = [m.value for m in cls] + aliases
+        return schema
 
     @classmethod
     def _missing_(cls, value: object) -> Any:

@@ -6,7 +6,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, WithJsonSchema
 
 __all__ = ["MAX_RMB", "RMB", "SignedRMB", "parse_rmb", "wan", "yi"]
 
@@ -70,7 +70,33 @@ def parse_rmb(value: Any) -> Any:
     return value
 
 
+# The JSON Schema says what the validator accepts: an integer in range, or an amount text.
+_TEXT_PATTERN = (
+    r"^\s*(RMB|CNY|rmb|cny|¥|￥)?\s*[+-]?[0-9][0-9,]*(\.[0-9]+)?\s*"
+    r"(亿元|万元|亿|万|元)?\s*(RMB|CNY)?\s*$"
+)
+
+
+def _schema(minimum: int) -> WithJsonSchema:
+    return WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": minimum, "maximum": MAX_RMB},
+                {
+                    "type": "string",
+                    "pattern": _TEXT_PATTERN,
+                    "examples": ["3亿", "800万", "1.5亿元"],
+                },
+            ],
+            "description": "Integer RMB, or a text such as '3亿', '800万' or 'RMB 1,200,000'.",
+        },
+        mode="validation",
+    )
+
+
 #: Integer RMB ≥ 0 (annual revenue, budgets). Accepts "3亿", "800万", "1.5亿元".
-RMB = Annotated[int, BeforeValidator(parse_rmb), Field(ge=0, le=MAX_RMB)]
+RMB = Annotated[int, BeforeValidator(parse_rmb), Field(ge=0, le=MAX_RMB), _schema(0)]
 #: Integer RMB that may be negative (annual profit: a loss is a negative profit).
-SignedRMB = Annotated[int, BeforeValidator(parse_rmb), Field(ge=-MAX_RMB, le=MAX_RMB)]
+SignedRMB = Annotated[
+    int, BeforeValidator(parse_rmb), Field(ge=-MAX_RMB, le=MAX_RMB), _schema(-MAX_RMB)
+]
