@@ -31,7 +31,7 @@ from erpsales._api import Engine, item_error
 from erpsales._io import Record, read_records
 from erpsales.assessment import Assessment, ItemError
 from erpsales.errors import ErpsalesError
-from erpsales.i18n import Locale
+from erpsales.i18n import Locale, text
 from erpsales.models import KeyInfo, Prospect, Stakeholder, Territory
 from erpsales.models._enums import Quadrant
 from erpsales.policy import Policy, load_policy
@@ -51,38 +51,16 @@ SCHEMA_MODELS: dict[str, type[BaseModel]] = {
     "Policy": Policy,
 }
 
-_LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "id": "ID",
-        "name": "Name",
-        "product": "Product",
-        "grade": "Grade",
-        "status": "Status",
-        "count": "#Findings",
-        "findings": "Finding ids",
-        "map": "Map D/A/I/S",
-        "none": "-",
-        "summary": "{ok} qualified, {failed} failed",
-        "status.active": "active",
-        "status.out_of_market": "out_of_market",
-        "status.disqualified": "disqualified",
-    },
-    "zh": {
-        "id": "编号",
-        "name": "名称",
-        "product": "产品",
-        "grade": "分级",
-        "status": "状态",
-        "count": "发现数",
-        "findings": "发现",
-        "map": "关键人象限",
-        "none": "无",
-        "summary": "已评估 {ok} 个，失败 {failed} 个",
-        "status.active": "进行中",
-        "status.out_of_market": "非目标市场",
-        "status.disqualified": "已排除",
-    },
-}
+_LABEL_KEYS = (
+    "id", "name", "product", "grade", "status", "count", "findings", "map", "none", "summary",
+    "status_active", "status_out_of_market", "status_disqualified",
+)  # fmt: skip
+
+
+def _labels(lang: Locale) -> dict[str, str]:
+    """The table's texts in ``lang``, from the message catalog."""
+    return {key: text(f"cli.{key}", lang) for key in _LABEL_KEYS}
+
 
 #: Quadrant letters of the map column: devil, angel, imp, sweetheart (+ unclassified).
 _QUADRANT_LETTERS = (
@@ -282,7 +260,7 @@ def _cmd_qualify(args: argparse.Namespace) -> int:
         results = _results(engine, records, as_of)
         ok, failed = _write(results, fmt, lang, errors, sys.stdout)
     if fmt == "table":
-        print(_LABELS[lang]["summary"].format(ok=ok, failed=failed))
+        print(_labels(lang)["summary"].format(ok=ok, failed=failed))
     return 1 if failed else 0
 
 
@@ -438,7 +416,7 @@ def render_table(assessments: Sequence[Assessment], lang: Locale = "en") -> str:
     Returns:
         The table, header and rule line included, without a trailing newline.
     """
-    labels = _LABELS[lang]
+    labels = _labels(lang)
     keys = ("id", "name", "product", "grade", "status", "count", "findings", "map")
     rows: list[tuple[str, ...]] = [tuple(labels[key] for key in keys)]
     for a in assessments:
@@ -448,7 +426,7 @@ def render_table(assessments: Sequence[Assessment], lang: Locale = "en") -> str:
                 _truncate(_one_line(a.prospect_name), _NAME_WIDTH),
                 a.product or labels["none"],
                 a.grade.value,
-                labels.get(f"status.{a.status}", a.status),
+                labels.get(f"status_{a.status}", a.status),
                 str(len(a.findings)),
                 _finding_ids(a.finding_ids()),
                 _quadrants(a),
