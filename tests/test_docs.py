@@ -27,6 +27,7 @@ import io
 import json
 import re
 import shutil
+import sys
 import types
 import typing
 from collections.abc import Callable, Iterator
@@ -411,6 +412,26 @@ def test_every_error_code_is_documented() -> None:
     assert not missing, f"docs/errors.md lacks {sorted(missing)}"
 
 
-if __name__ == "__main__":  # print the generated tables, to paste into the docs
-    for name, make in GENERATED().items():
-        print(f"<!-- BEGIN GENERATED {name} -->\n{make()}\n<!-- END GENERATED {name} -->\n")
+def _write_generated() -> None:
+    """Rewrite every generated table in the docs in place."""
+    tables = GENERATED()
+    for path in sorted(DOCS.rglob("*.md")):
+        page = path.read_text(encoding="utf-8")
+        new = page
+        for name, make in tables.items():
+            block = re.compile(
+                rf"(<!-- BEGIN GENERATED {re.escape(name)} -->\n).*?(\n<!-- END GENERATED {re.escape(name)} -->)",
+                re.S,
+            )
+            new = block.sub(lambda m, make=make: m.group(1) + make() + m.group(2), new)
+        if new != page:
+            path.write_text(new, encoding="utf-8")
+            print(f"updated {path}")
+
+
+if __name__ == "__main__":  # print the generated tables, or rewrite them with --write
+    if "--write" in sys.argv:
+        _write_generated()
+    else:
+        for name, make in GENERATED().items():
+            print(f"<!-- BEGIN GENERATED {name} -->\n{make()}\n<!-- END GENERATED {name} -->\n")
