@@ -72,7 +72,7 @@ def key_info(**parts: Any) -> dict[str, Any]:
     return {"key_info": parts}
 
 
-def leader(name: str = "用友", *advantages: str) -> dict[str, Any]:
+def leader(name: str = "恒信软件", *advantages: str) -> dict[str, Any]:
     return {"name": name, "leading": True, "advantages": list(advantages)}
 
 
@@ -624,10 +624,10 @@ CAPS = {"capabilities": {"modules": ["finance", "inventory", "production"]}}
 
 
 def test_unsupported_module_with_leading_competitor_contradicts(qualify: Qualify) -> None:
-    """AMB-18 CX-RC-1: PLM is not in our modules and 用友 is leading."""
+    """AMB-18 CX-RC-1: PLM is not in our modules and 恒信软件 is leading."""
     a = qualify(
         fitted(**key_info(requirement={"modules": ["finance", "PLM"]},
-                          competition={"competitors": [leader("用友")]})),
+                          competition={"competitors": [leader("恒信软件")]})),
         policy=policy(CAPS),
     )  # fmt: skip
     f = only(a, "CX-RC-1")
@@ -643,7 +643,7 @@ def test_unsupported_language_with_leading_competitor_contradicts(qualify: Quali
     caps = policy({"capabilities": {"languages": ["zh", "en"]}})
     a = qualify(
         fitted(**key_info(requirement={"languages": ["zh", "ja", "vi"]},
-                          competition={"competitors": [leader("SAP"), {"name": "金蝶"}]})),
+                          competition={"competitors": [leader("环球ERP"), {"name": "远航软件"}]})),
         policy=caps,
     )  # fmt: skip
     f = only(a, "CX-RC-1")
@@ -654,10 +654,10 @@ def test_unsupported_language_with_leading_competitor_contradicts(qualify: Quali
 @pytest.mark.parametrize(
     ("modules", "competitors"),
     [
-        (["finance", "PLM"], [{"name": "用友", "leading": False}]),  # nobody leads
-        (["finance", "inventory"], [leader("用友")]),  # all modules covered
+        (["finance", "PLM"], [{"name": "恒信软件", "leading": False}]),  # nobody leads
+        (["finance", "inventory"], [leader("恒信软件")]),  # all modules covered
         (["finance", "PLM"], None),  # competition unknown
-        (None, [leader("用友")]),  # modules not asked
+        (None, [leader("恒信软件")]),  # modules not asked
     ],
     ids=["no-leader", "covered", "competition-unknown", "modules-unknown"],
 )
@@ -677,7 +677,7 @@ def test_without_declared_capabilities_no_module_is_unsupported(qualify: Qualify
     """AMB-18 CX-RC-1: the seed declares no capabilities, so nothing is a gap."""
     a = qualify(
         fitted(**key_info(requirement={"modules": ["PLM"]},
-                          competition={"competitors": [leader("用友")]}))
+                          competition={"competitors": [leader("恒信软件")]}))
     )  # fmt: skip
     assert "CX-RC-1" not in ids(a)
 
@@ -690,7 +690,9 @@ def test_top_factor_matching_leader_advantage_contradicts(qualify: Qualify) -> N
     a = qualify(
         fitted(
             **key_info(
-                competition={"competitors": [leader("用友", "本地服务", "价格"), {"name": "金蝶"}]},
+                competition={
+                    "competitors": [leader("恒信软件", "本地服务", "价格"), {"name": "远航软件"}]
+                },
                 key_evaluation={"factors": ["价格", "本地服务"], "top_factor": "本地服务"},
             )
         )
@@ -703,9 +705,9 @@ def test_top_factor_matching_leader_advantage_contradicts(qualify: Qualify) -> N
 @pytest.mark.parametrize(
     ("competitors", "top"),
     [
-        ([{"name": "金蝶", "leading": False, "advantages": ["本地服务"]}], "本地服务"),
-        ([leader("用友", "价格")], "本地服务"),
-        ([leader("用友", "本地服务")], None),
+        ([{"name": "远航软件", "leading": False, "advantages": ["本地服务"]}], "本地服务"),
+        ([leader("恒信软件", "价格")], "本地服务"),
+        ([leader("恒信软件", "本地服务")], None),
         (None, "本地服务"),
     ],
     ids=["advantage-of-laggard", "other-advantage", "top-unknown", "competition-unknown"],
@@ -726,7 +728,9 @@ def test_top_factor_contrast_is_no_contradiction(
 
 def test_leading_competitor_without_differentiator_contradicts(qualify: Qualify) -> None:
     """AMB-18 CX-RC-3 / R-CO-02: a competitor leads and 'why us?' has no answer."""
-    a = qualify(fitted(**key_info(competition={"competitors": [leader("鼎捷"), {"name": "金蝶"}]})))
+    a = qualify(
+        fitted(**key_info(competition={"competitors": [leader("鼎捷"), {"name": "远航软件"}]}))
+    )
     f = only(a, "CX-RC-3")
     assert_crisis_and_turning_point(f, {"requirement", "competition"}, "medium")
     assert f.evidence["competition.leader_count"] == 1
@@ -758,7 +762,7 @@ def test_removing_a_contradiction_rule_keeps_the_others(qualify: Qualify) -> Non
     trimmed = erpsales.policy_from_dict({"extends": "seed", "remove_rules": ["CX-RC-3"]})
     prospect = fitted(
         **key_info(
-            competition={"competitors": [leader("用友", "本地服务")]},
+            competition={"competitors": [leader("恒信软件", "本地服务")]},
             key_evaluation={"factors": ["本地服务"], "top_factor": "本地服务"},
         )
     )
