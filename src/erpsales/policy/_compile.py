@@ -133,9 +133,17 @@ class _Compiler:
         self.settings = policy.settings
         self.rules: list[CompiledRule] = []
 
-    def fail(self, message: str, rule_id: str | None = None, **kw: object) -> PolicyError:
-        line = self.policy.line_of(rule_id) if rule_id else None
-        return PolicyError(message, file=self.policy.source, line=line, rule_id=rule_id, **kw)  # type: ignore[arg-type]
+    def error(
+        self,
+        message: str,
+        spec: RuleSpec,
+        key: str,
+        cls: type[PolicyError] = PolicyError,
+        **kw: str | None,
+    ) -> PolicyError:
+        """An error located at ``key`` of the written rule ``spec``."""
+        line = self.policy.line_of(spec.id, key)
+        return cls(message, file=self.policy.source, line=line, rule_id=spec.id, **kw)
 
     def add(self, id_: str, stage: Stage, role: Role, cond: Cond, **kw: object) -> None:
         extra: tuple[FieldSpec, ...] = kw.pop("extra", ())  # type: ignore[assignment]
@@ -179,26 +187,26 @@ class _Compiler:
         products = sorted(self.settings.products, key=lambda p: p.revenue_min_rmb or 0)
         for low, high in itertools.pairwise(products):
             top, floor = low.revenue_max_rmb, high.revenue_min_rmb or 0
-            where = self.policy.line_of(high.id, section="products")
+            if top is not None and top == floor:
+                continue
             if top is None or top > floor:
                 end = "∞" if top is None else f"{top:,}"
-                raise PolicyError(
-                    f"revenue bands of {low.id} and {high.id} overlap on [{floor:,}, {end}); "
-                    "each revenue must fall in exactly one band",
-                    code="policy.band_overlap",
-                    file=self.policy.source,
-                    line=where,
-                    field="settings.products",
+                problem, code = (
+                    f"overlap on [{floor:,}, {end}); each revenue must fall in exactly one band",
+                    "policy.band_overlap",
                 )
-            if top < floor:
-                raise PolicyError(
-                    f"revenue bands of {low.id} and {high.id} leave a gap on [{top:,}, {floor:,}): "
-                    "a revenue there would fit no product",
-                    code="policy.band_gap",
-                    file=self.policy.source,
-                    line=where,
-                    field="settings.products",
+            else:
+                problem, code = (
+                    f"leave a gap on [{top:,}, {floor:,}): a revenue there would fit no product",
+                    "policy.band_gap",
                 )
+            raise PolicyError(
+                f"revenue bands of {low.id} and {high.id} {problem}",
+                code=code,
+                file=self.policy.source,
+                line=self.policy.line_of(high.id, section="products"),
+                field="settings.products",
+            )
 
     def revenue_cond(self, product: ProductBand) -> Cond:
         lo, hi = product.revenue_min_rmb, product.revenue_max_rmb
@@ -282,11 +290,10 @@ class _Compiler:
 
     def written_rule(self, spec: RuleSpec) -> None:
         if spec.id in self.reserved:
-            raise PolicyError(
+            raise self.error(
                 f"rule id {spec.id} is reserved for a rule erpsales generates from the settings",
-                file=self.policy.source,
-                line=self.policy.line_of(spec.id, "id"),
-                rule_id=spec.id,
+                spec,
+                "id",
             )
         if spec.switch is not None and not self.settings.switches[spec.switch]:
             return
@@ -319,11 +326,11 @@ class _Compiler:
                     if not name.startswith("params."):
                         self.field(name, allowed, spec, f"{label}.{locale}")
                     elif name.removeprefix("params.") not in self.settings.params:
-                        raise UnknownFieldError(
+                        raise self.error(
                             f"{label}.{locale} uses unknown parameter {name!r}",
-                            file=self.policy.source,
-                            line=self.policy.line_of(spec.id, label),
-                            rule_id=spec.id,
+                            spec,
+                            label,
+                            UnknownFieldError,
                             field=name,
                         )
         stage: Stage = (
@@ -346,11 +353,11 @@ class _Compiler:
         found = allowed.get(name)
         if found is None:
             close = difflib.get_close_matches(name, list(allowed), n=1)
-            raise UnknownFieldError(
+            raise self.error(
                 f"{where} names unknown field {name!r}",
-                file=self.policy.source,
-                line=self.policy.line_of(spec.id, where.partition(".")[0]),
-                rule_id=spec.id,
+                spec,
+                where.partition(".")[0],
+                UnknownFieldError,
                 field=name,
                 suggestion=close[0] if close else None,
             )
