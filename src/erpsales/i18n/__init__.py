@@ -75,6 +75,8 @@ def _builtin(key: str, locale: Locale) -> str:
 
 def _split(key: str) -> list[str]:
     head, _, rest = key.partition(".")
+    if head == "ask":  # field names contain dots: the rest is one key
+        return [head, rest]
     if head in ("rule", "finding"):
         ident, _, tail = rest.partition(".")
         return [head, ident, *([tail] if tail else [])]
