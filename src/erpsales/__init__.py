@@ -19,6 +19,7 @@ from erpsales.assessment import (
     ProductFit,
     Verdict,
 )
+from erpsales.diff import FindingChange, MovedProspect, PolicyDiff, diff_policies, policy_with
 from erpsales.engine import available_backends
 from erpsales.errors import (
     BackendUnavailableError,
@@ -66,6 +67,7 @@ __all__ = [
     "ErpsalesError",
     "EvaluationError",
     "Finding",
+    "FindingChange",
     "FiredRule",
     "Grade",
     "GradeDetail",
@@ -74,8 +76,10 @@ __all__ = [
     "ItemError",
     "KeyEvaluation",
     "KeyInfo",
+    "MovedProspect",
     "Placement",
     "Policy",
+    "PolicyDiff",
     "PolicyError",
     "PolicySyntaxError",
     "ProductFit",
@@ -90,8 +94,10 @@ __all__ = [
     "Verdict",
     "__version__",
     "available_backends",
+    "diff_policies",
     "load_policy",
     "policy_from_dict",
+    "policy_with",
     "qualify",
     "qualify_many",
     "seed_policy",

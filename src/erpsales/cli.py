@@ -4,6 +4,7 @@ Usage::
 
     erpsales qualify prospects.csv more.jsonl --format table --lang zh --as-of 2026-11-28
     erpsales policy check my-policy.toml
+    erpsales policy diff seed my-policy.toml prospects.csv --lang zh
     erpsales schema --model Prospect
     erpsales --version
 
@@ -22,7 +23,7 @@ import os
 import sys
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Literal, TextIO
+from typing import Any, Literal, TextIO
 
 from pydantic import BaseModel, ValidationError
 
@@ -30,11 +31,12 @@ from erpsales import __version__
 from erpsales._api import Engine, item_error
 from erpsales._io import Record, read_records
 from erpsales.assessment import Assessment, ItemError
+from erpsales.diff import _diff, policy_with
 from erpsales.errors import ErpsalesError
 from erpsales.i18n import Locale, text
 from erpsales.models import KeyInfo, Prospect, Stakeholder, Territory
 from erpsales.models._enums import Quadrant
-from erpsales.policy import Policy, load_policy
+from erpsales.policy import Policy, load_policy, seed_policy
 
 __all__ = ["main"]
 
@@ -155,6 +157,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("file", metavar="FILE", help="the policy (.toml, .json, .yaml)")
     check.set_defaults(handler=_cmd_policy_check)
+    _add_policy_diff(policy_commands)
     policy.set_defaults(handler=lambda _args: _usage_error(policy, "a policy command is required"))
 
     schema = commands.add_parser(
@@ -445,3 +448,121 @@ def render_table(assessments: Sequence[Assessment], lang: Locale = "en") -> str:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+# --------------------------------------------------------------------------- policy diff
+
+
+def _add_policy_diff(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``erpsales policy diff`` to the ``policy`` sub-commands."""
+    diff = commands.add_parser(
+        "diff",
+        help="compare two policies on a data set: grade transitions, moved prospects",
+        description=(
+            "Qualify the prospects in DATA under OLD and under NEW and show what changes: "
+            "the grade transition matrix, product and status changes, findings gained and "
+            "lost, and each prospect that moved with the rules that caused it."
+        ),
+    )
+    diff.add_argument("old", metavar="OLD", help="the policy in use: a policy file, or 'seed'")
+    diff.add_argument(
+        "new",
+        metavar="NEW",
+        help="the policy to compare: a policy file, 'seed', or - for OLD with the --set changes",
+    )
+    diff.add_argument("data", metavar="DATA", help="prospects: .json, .jsonl, .csv, or - for stdin")
+    diff.add_argument(
+        "--set",
+        dest="changes",
+        action="append",
+        default=[],
+        type=_setting,
+        metavar="KEY=VALUE",
+        help="change a setting of NEW (e.g. grading.windows.B=4); VALUE is JSON, else text",
+    )
+    diff.add_argument("--format", choices=("table", "json"), default="table", help="output format")
+    diff.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the table")
+    diff.add_argument(
+        "--as-of",
+        type=_iso_date,
+        metavar="YYYY-MM-DD",
+        help="the date schedules are read against (default: today)",
+    )
+    diff.add_argument(
+        "--backend",
+        choices=("auto", "compiled", "durable"),
+        default="compiled",
+        help="rules backend for both policies (default: compiled)",
+    )
+    diff.add_argument(
+        "--max-moved",
+        type=_count,
+        default=20,
+        metavar="N",
+        help="list at most N moved prospects in the table (default: 20)",
+    )
+    diff.set_defaults(handler=_cmd_policy_diff)
+
+
+def _setting(value: str) -> tuple[str, Any]:
+    key, sep, raw = value.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {value!r}")
+    try:
+        parsed: Any = json.loads(raw)
+    except json.JSONDecodeError:
+        parsed = raw
+    return key.strip(), parsed
+
+
+def _count(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"not a count: {value!r}")
+    return number
+
+
+def _policy_arg(name: str) -> Policy:
+    return seed_policy() if name == "seed" else load_policy(name)
+
+
+def _cmd_policy_diff(args: argparse.Namespace) -> int:
+    old = _policy_arg(args.old)
+    changes: dict[str, Any] = dict(args.changes)
+    new = old if args.new == "-" else _policy_arg(args.new)
+    if changes:
+        new = policy_with(new, changes)
+    fmt: Literal["table", "json"] = args.format
+    lang: Locale = args.lang
+    diff = _diff(old, new, _diff_items(args.data), as_of=args.as_of, backend=args.backend)
+    errors = _ErrorSink(sys.stderr, as_json=fmt == "json", with_file=False)
+    for error in diff.errors:
+        errors.write(args.data, error)
+    if fmt == "json":
+        print(diff.model_dump_json(indent=2))
+    else:
+        print(diff.to_table(lang, max_moved=args.max_moved, show_errors=False))
+    return 1 if diff.errors else 0
+
+
+def _diff_items(path: str) -> Iterator[tuple[int | None, dict[str, Any] | ItemError]]:
+    """The records of ``path`` as ``(row, prospect dict)``, or ``(row, ItemError)``."""
+    for index, record in enumerate(read_records(path)):
+        if record.error is None:
+            yield record.row, record.data or {}
+            continue
+        problem = record.error
+        yield (
+            record.row,
+            ItemError(
+                index=index,
+                row=record.row,
+                id=record.key,
+                code=problem.code,
+                message=problem.message,
+                errors=({"field": problem.field, "message": problem.detail or problem.message},),
+            ),
+        )
