@@ -50,7 +50,15 @@ from erpsales.models import (
     wan,
     yi,
 )
-from erpsales.policy import Policy, Text, load_policy, policy_from_dict, seed_policy
+from erpsales.policy import (
+    Policy,
+    Text,
+    check_policy,
+    load_policy,
+    policy_from_dict,
+    seed_policy,
+)
+from erpsales.whatif import Change, Move, suggest_moves
 
 __version__ = "0.1.0"
 
@@ -58,6 +66,7 @@ __all__ = [
     "Assessment",
     "BackendUnavailableError",
     "Budget",
+    "Change",
     "Competition",
     "Competitor",
     "Decision",
@@ -76,6 +85,7 @@ __all__ = [
     "ItemError",
     "KeyEvaluation",
     "KeyInfo",
+    "Move",
     "MovedProspect",
     "Placement",
     "Policy",
@@ -94,6 +104,7 @@ __all__ = [
     "Verdict",
     "__version__",
     "available_backends",
+    "check_policy",
     "diff_policies",
     "load_policy",
     "policy_from_dict",
@@ -101,6 +112,7 @@ __all__ = [
     "qualify",
     "qualify_many",
     "seed_policy",
+    "suggest_moves",
     "wan",
     "yi",
 ]

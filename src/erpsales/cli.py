@@ -36,7 +36,8 @@ from erpsales.errors import ErpsalesError
 from erpsales.i18n import Locale, text
 from erpsales.models import KeyInfo, Prospect, Stakeholder, Territory
 from erpsales.models._enums import Quadrant
-from erpsales.policy import Policy, load_policy, seed_policy
+from erpsales.policy import Policy, check_policy, load_policy, seed_policy
+from erpsales.testing.cases import run_cases
 
 __all__ = ["main"]
 
@@ -155,8 +156,23 @@ def _parser() -> argparse.ArgumentParser:
     check = policy_commands.add_parser(
         "check", help="load and check a policy file", description="Load and check a policy file."
     )
-    check.add_argument("file", metavar="FILE", help="the policy (.toml, .json, .yaml)")
+    check.add_argument("file", metavar="FILE", help="the policy (.toml, .json, .yaml) or 'seed'")
+    check.add_argument(
+        "--strict", action="store_true", help="exit 1 when the static checks find a warning"
+    )
     check.set_defaults(handler=_cmd_policy_check)
+    test = policy_commands.add_parser(
+        "test",
+        help="run policy test case files",
+        description="Run case files (TOML, YAML, JSON) against a policy and report.",
+    )
+    test.add_argument("policy", metavar="POLICY", help="a policy file, or 'seed'")
+    test.add_argument("cases", nargs="+", metavar="CASES", help="case files")
+    test.add_argument("--backend", default="compiled", choices=("compiled", "durable", "auto"))
+    test.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the report")
+    test.add_argument("--verbose", action="store_true", help="list passing cases too")
+    test.add_argument("--format", choices=("text", "json"), default="text")
+    test.set_defaults(handler=_cmd_policy_test)
     _add_policy_diff(policy_commands)
     policy.set_defaults(handler=lambda _args: _usage_error(policy, "a policy command is required"))
 
@@ -222,7 +238,7 @@ def _silence_stdout() -> None:
 
 def _cmd_policy_check(args: argparse.Namespace) -> int:
     try:
-        policy = load_policy(args.file)
+        policy = _policy_arg(args.file)
     except ErpsalesError as exc:
         # str(exc) already reads "file:line, rule …, field …: … (did you mean …?)".
         print(str(exc), file=sys.stderr)
@@ -231,7 +247,29 @@ def _cmd_policy_check(args: argparse.Namespace) -> int:
         f"OK: {policy.id} {policy.version} "
         f"({len(policy.rules)} rules, hash {policy.content_hash[:12]})"
     )
+    problems = check_policy(policy)
+    for problem in problems:
+        print(problem)
+    worst = {p.severity for p in problems}
+    if "error" in worst or (args.strict and "warning" in worst):
+        return 1
     return 0
+
+
+def _cmd_policy_test(args: argparse.Namespace) -> int:
+    try:
+        policy = _policy_arg(args.policy)
+    except ErpsalesError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    report = run_cases(args.cases, policy=policy, backend=args.backend)
+    if args.format == "json":
+        print(report.model_dump_json(indent=2))
+    else:
+        print(report.render(args.lang, verbose=args.verbose))
+    if any(r.outcome == "error" for r in report.results):
+        return 2 if all(r.outcome == "error" for r in report.results) else 1
+    return 0 if report.passed else 1
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:

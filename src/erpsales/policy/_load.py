@@ -75,6 +75,10 @@ def _parse(text: str, suffix: str, name: str) -> dict[str, Any]:
     return data
 
 
+def _seed_path() -> Any:
+    return resources.files("erpsales.policy").joinpath(_SEED)
+
+
 @cache
 def _seed_data() -> tuple[dict[str, Any], str]:
     text = resources.files("erpsales.policy").joinpath(_SEED).read_text(encoding="utf-8")
@@ -88,7 +92,7 @@ def seed_policy() -> Policy:
     The object is immutable and shared; ``seed_policy() is seed_policy()``.
     """
     data, text = _seed_data()
-    return _build(copy.deepcopy(data), text=text, source="<seed>")
+    return _build(copy.deepcopy(data), text=text, source=str(_seed_path()))
 
 
 def load_policy(path: str | Path, /) -> Policy:
