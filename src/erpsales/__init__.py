@@ -31,6 +31,7 @@ from erpsales.errors import (
     PolicySyntaxError,
     UnknownFieldError,
 )
+from erpsales.forecast import forecast_pipeline
 from erpsales.models import (
     Budget,
     Competition,
@@ -50,6 +51,7 @@ from erpsales.models import (
     wan,
     yi,
 )
+from erpsales.plot import plot_findings_heatmap, plot_forecast, plot_funnel, plot_stakeholders
 from erpsales.policy import (
     Policy,
     Text,
@@ -61,6 +63,40 @@ from erpsales.policy import (
 from erpsales.whatif import Change, Move, suggest_moves
 
 __version__ = "0.1.0"
+
+# The pandas functions live in erpsales.frame, which imports pandas and registers the
+# ``df.erpsales`` accessor: it is imported on first use, so ``import erpsales`` stays light.
+_FRAME_NAMES = ("findings_frame", "qualify_frame", "stakeholders_frame")
+
+
+def __getattr__(name: str) -> object:
+    if name not in _FRAME_NAMES:
+        raise AttributeError(f"module 'erpsales' has no attribute {name!r}")
+    try:
+        from erpsales import frame as _frame
+    except ImportError as exc:
+        return _needs_pandas(name, exc)
+    value = getattr(_frame, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_FRAME_NAMES})
+
+
+def _needs_pandas(name: str, error: ImportError) -> object:
+    """A stand-in for a frame function when pandas is missing: it says what to install."""
+
+    def missing(*_args: object, **_kwargs: object) -> object:
+        raise ImportError(
+            f"erpsales.{name} needs pandas: pip install 'erpsales[pandas]'"
+        ) from error
+
+    missing.__name__ = missing.__qualname__ = name
+    missing.__doc__ = f"Needs pandas: pip install 'erpsales[pandas]' ({error})."
+    return missing
+
 
 __all__ = [
     "Assessment",
@@ -106,12 +142,20 @@ __all__ = [
     "available_backends",
     "check_policy",
     "diff_policies",
+    "findings_frame",
+    "forecast_pipeline",
     "load_policy",
+    "plot_findings_heatmap",
+    "plot_forecast",
+    "plot_funnel",
+    "plot_stakeholders",
     "policy_from_dict",
     "policy_with",
     "qualify",
+    "qualify_frame",
     "qualify_many",
     "seed_policy",
+    "stakeholders_frame",
     "suggest_moves",
     "wan",
     "yi",

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from erpsales.i18n import Locale, format_amount, format_value, text
 from erpsales.models._enums import DecisionRole, Grade, HierarchyLevel, KeyInfoPart, Quadrant
 from erpsales.policy._model import FindingKind, Phase, Severity, Text
+
+if TYPE_CHECKING:
+    from erpsales.display import StakeholderMap
 
 __all__ = [
     "Assessment",
@@ -277,6 +280,37 @@ class Assessment(_Result):
 
     def __str__(self) -> str:
         return self.explain("en")
+
+    # -- display hooks (the views live in erpsales.display) ----------------------------
+
+    def to_html(self, locale: Locale = "en") -> str:
+        """Return the assessment as an HTML card in ``"en"`` or ``"zh"`` (user text escaped).
+
+        A notebook shows the English card by itself (``_repr_html_``); for Chinese, display
+        ``erpsales.display.card(assessment, locale="zh")``.
+        """
+        from erpsales.display import card_html
+
+        return card_html(self, locale)
+
+    def stakeholder_map(self, locale: Locale = "en") -> StakeholderMap:
+        """Return the influence × support map: a 2×2 grid of names that displays itself."""
+        from erpsales.display import stakeholder_map
+
+        return stakeholder_map(self, locale=locale)
+
+    def _repr_html_(self) -> str:
+        return self.to_html("en")
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        from erpsales.display import card_text
+
+        printer.text(card_text(self, "en"))
+
+    def __repr__(self) -> str:
+        from erpsales.display import short_repr
+
+        return short_repr(self)
 
 
 def _show(name: str, value: Scalar, locale: Locale) -> str:

@@ -1,0 +1,409 @@
+"""Benchmark: erpsales against its peers on the seed's product-fit and grading rules.
+
+Run: ``python benchmarks/peers.py`` (``--prospects N``, default 10,000; ``--profile`` adds a
+cProfile of erpsales and of the hand-written function). On the same generated, validated
+prospects (``benchmarks/_generate.py``) it times, end to end from the ``Prospect`` models:
+
+* erpsales, compiled backend: ``Engine.qualify`` (the full explained Assessment) and
+  ``Engine.verdict`` (the same decisions without texts or trace), on the full seed policy,
+  and ``verdict`` on the seed reduced to its product-fit and grading rules;
+* erpsales, durable backend: ``Engine.verdict``;
+* the same product and grade written by hand in plain Python (the practical limit), as a raw
+  durable-rules ruleset, as a GoRules JDM decision graph in zen-engine (two ways of calling
+  it) and as rule-engine expressions (``benchmarks/_peers/``).
+
+erpsales does more than the peers (findings, stakeholder map, status, phase); the table says
+what each row computes. Correctness first: every implementation must give erpsales' product
+and grade on a sample before anything is timed, and on every prospect of every timed run.
+Each figure is the best of three runs (``--runs``; the rows take turns) with the results
+consumed (collected as ``(product, grade)`` pairs); this machine is shared and noisy.
+
+Targets (issue 4, part 7; 2-core machine): the compiled backend ≥ 100,000 prospects/s for the
+full seed policy from validated models, and within 3× of the hand-written Python on the same
+rules. Figures are measurements, not assertions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime as dt
+import gc
+import importlib.metadata
+import os
+import platform
+import pstats
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from _generate import generate
+from _peers.common import Decision
+from _peers.gorules import ZenDecision, ZenLoader
+from _peers.handwritten import handwritten
+from _peers.raw_durable import RawDurable
+from _peers.ruleengine import RuleEngine
+
+import erpsales
+from erpsales import Engine, Policy, Prospect, policy_from_dict, seed_policy
+
+AS_OF = dt.date(2026, 11, 28)
+Run = Callable[[list[Prospect]], list[Any]]
+
+
+@dataclass
+class Impl:
+    """One implementation: its name, what it computes, and a batch runner."""
+
+    name: str
+    does: str
+    run: Run
+    erpsales: bool = False
+    rate: float = 0.0
+    mismatches: int = 0
+
+
+def fit_and_grading_policy() -> Policy:
+    """The seed without its finding rules: product fit, windows and grade descriptors only."""
+    findings = [rule.id for rule in seed_policy().rules if rule.kind != "grade"]
+    return policy_from_dict(
+        {"extends": "seed", "id": "seed-fit-grading", "remove_rules": findings},
+        source="seed minus findings",
+    )
+
+
+def erpsales_runner(engine: Engine, *, lean: bool) -> Run:
+    """A batch runner over ``Engine.verdicts`` (lean) or ``Engine.qualify_many``."""
+    stream = engine.verdicts if lean else engine.qualify_many
+
+    def run(prospects: list[Prospect]) -> list[Any]:
+        return [(r.product, r.grade) for r in stream(prospects, as_of=AS_OF)]
+
+    return run
+
+
+def peer_runner(peer: Callable[[Prospect], Decision]) -> Run:
+    """A batch runner that calls ``peer`` once per prospect."""
+
+    def run(prospects: list[Prospect]) -> list[Any]:
+        return [peer(p) for p in prospects]
+
+    return run
+
+
+def implementations() -> tuple[list[Impl], list[Callable[[], None]]]:
+    """Every implementation, and the clean-ups to call at the end."""
+    seed_rules = len(erpsales.Engine(backend="compiled").program.rules)
+    reduced = fit_and_grading_policy()
+    reduced_rules = len(Engine(reduced, backend="compiled").program.rules)
+    durable_raw = RawDurable(AS_OF)
+    impls = [
+        Impl(
+            "erpsales compiled qualify",
+            f"full seed ({seed_rules} rules): Assessment with fit, grade, findings and their "
+            "en+zh texts, stakeholder placements, trace",
+            erpsales_runner(Engine(backend="compiled"), lean=False),
+            erpsales=True,
+        ),
+        Impl(
+            "erpsales compiled verdict",
+            f"full seed ({seed_rules} rules): Verdict with fit, grade, status, phase, finding "
+            "ids, quadrant counts",
+            erpsales_runner(Engine(backend="compiled"), lean=True),
+            erpsales=True,
+        ),
+        Impl(
+            "erpsales compiled verdict, fit+grading",
+            f"the seed minus its finding rules ({reduced_rules} rules): the same Verdict",
+            erpsales_runner(Engine(reduced, backend="compiled"), lean=True),
+            erpsales=True,
+        ),
+    ]
+    if "durable" in erpsales.available_backends():
+        impls.append(
+            Impl(
+                "erpsales durable verdict",
+                f"full seed ({seed_rules} rules) on durable-rules' C core: the same Verdict",
+                erpsales_runner(Engine(backend="durable"), lean=True),
+                erpsales=True,
+            )
+        )
+    impls += [
+        Impl(
+            "hand-written Python",
+            "product + grade only: one function reading the Prospect",
+            peer_runner(handwritten(AS_OF)),
+        ),
+        Impl(
+            "raw durable-rules",
+            "product + grade: 12 rules + a catch-all, QuietHost, 1 fact and 1 sid per "
+            "prospect, decided in Python",
+            peer_runner(durable_raw),
+        ),
+        Impl(
+            "zen-engine decision.evaluate",
+            "product + grade: GoRules JDM graph of 4 decision tables",
+            peer_runner(ZenDecision(AS_OF)),
+        ),
+        Impl(
+            "zen-engine engine.evaluate",
+            "the same JDM graph, through a loader returning parsed content",
+            peer_runner(ZenLoader(AS_OF)),
+        ),
+        Impl(
+            "rule-engine",
+            "product + grade: 12 compiled Rule expressions on a dict, decided in Python",
+            peer_runner(RuleEngine(AS_OF)),
+        ),
+    ]
+    return impls, [durable_raw.close]
+
+
+def mismatches(results: Iterable[Any], reference: list[Decision]) -> int:
+    """How many results differ from the reference (product, grade)."""
+    return sum(1 for got, want in zip(results, reference, strict=True) if tuple(got) != want)
+
+
+def time_all(
+    impls: list[Impl], prospects: list[Prospect], runs: int, reference: list[Decision]
+) -> None:
+    """Best-of-``runs`` prospects/s of each implementation, checking every run's results.
+
+    The implementations take turns (run 1 of each, then run 2 of each …), so that a burst of
+    load from elsewhere on this shared machine does not fall on one row only.
+    """
+    for _ in range(runs):
+        for impl in impls:
+            gc.collect()
+            start = time.perf_counter()
+            results = impl.run(prospects)
+            impl.rate = max(impl.rate, len(prospects) / (time.perf_counter() - start))
+            impl.mismatches = max(impl.mismatches, mismatches(results, reference))
+            del results
+
+
+def load() -> str:
+    """The 1-minute load average (Linux), to judge how much else competed for the CPUs."""
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "unknown"
+
+
+def verdict_mark(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def version(package: str) -> str:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def stages(prospects: list[Prospect], runs: int) -> None:
+    """µs per prospect of each step of ``Engine.verdict`` (compiled), without a profiler.
+
+    The steps' inputs are computed first and frozen out of the garbage collector's way
+    (``gc.freeze``), and every step drops its results, so that the steps add up to the whole.
+    """
+    for label, policy in (("full seed", None), ("fit+grading only", fit_and_grading_policy())):
+        steps = verdict_steps(Engine(policy, backend="compiled"), prospects)
+        gc.collect()
+        gc.freeze()
+        print(f"\nsteps of erpsales compiled verdict, {label} (best of {runs}, no profiler):")
+        for name, step in steps:
+            best = float("inf")
+            for _ in range(runs):
+                start = time.perf_counter()
+                step()
+                best = min(best, time.perf_counter() - start)
+            print(f"  {name:<58} {best / len(prospects) * 1e6:>6.1f} µs")
+        gc.unfreeze()
+
+
+def verdict_steps(
+    engine: Engine, prospects: list[Prospect]
+) -> tuple[tuple[str, Callable[[], None]], ...]:
+    """The steps of ``engine.verdict`` over ``prospects``, each as a batch to time.
+
+    This reaches into erpsales' internals (``Engine._context`` …) to time the steps one by
+    one; it is a profiling aid and may need updating when they change.
+    """
+    from erpsales._facts import build_facts
+
+    ctx, backend, resolver = engine._context, engine._backend, engine._resolver
+    facts = [build_facts(p, ctx, AS_OF) for p in prospects]
+    firings = [backend.run(f, resolver) for f in facts]
+    triples = list(zip(prospects, facts, firings, strict=True))
+
+    def derive() -> None:
+        for p in prospects:
+            build_facts(p, ctx, AS_OF)
+
+    def phase1() -> None:
+        prospect_rules, person_rules = backend._prospect, backend._person
+        for f in facts:
+            prospect_rules(f.prospect)
+            for person in f.people:
+                person_rules(person)
+
+    def decide() -> None:
+        for _, f, r in triples:
+            resolver.verdict(r.prospect, r.people, f.prospect)
+
+    def phase2() -> None:
+        for _, f, r in triples:
+            backend._verdict(f.prospect, r.verdict_fields)
+
+    def summary() -> None:
+        for p, f, r in triples:
+            resolver.summary(p, f, r)
+
+    def whole() -> None:
+        for p in prospects:
+            engine.verdict(p, as_of=AS_OF)
+
+    return (
+        ("derive the facts (build_facts)", derive),
+        ("phase-1 rules, prospect and each person (generated code)", phase1),
+        ("fit and grade decisions (Resolver.verdict)", decide),
+        ("phase-2 rules (generated code)", phase2),
+        ("build the Verdict (Resolver.summary)", summary),
+        ("all of Engine.verdict", whole),
+    )
+
+
+def profile(impls: list[Impl], prospects: list[Prospect]) -> None:
+    """cProfile one run of erpsales compiled verdict and of the hand-written function."""
+    for name in ("erpsales compiled verdict", "hand-written Python"):
+        impl = next(i for i in impls if i.name == name)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        impl.run(prospects)
+        profiler.disable()
+        stats = pstats.Stats(profiler)
+        total = stats.total_tt
+        print(
+            f"\ncProfile, {name}: {total:.3f} s for {len(prospects):,} prospects "
+            f"({total / len(prospects) * 1e6:.1f} µs each under the profiler)"
+        )
+        print(f"  {'function':<58} {'own %':>6} {'incl %':>7} {'calls/prospect':>15}")
+        rows = sorted(stats.stats.items(), key=lambda kv: kv[1][2], reverse=True)
+        for (file, line, func), (_cc, calls, own, incl, _callers) in rows[:14]:
+            where = f"{Path(file).name}:{line}" if line else file
+            label = f"{func} ({where})"[:58]
+            print(
+                f"  {label:<58} {own / total * 100:>5.1f}% {incl / total * 100:>6.1f}% "
+                f"{calls / len(prospects):>15.1f}"
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--prospects", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=3, help="timed runs per row (best counts)")
+    parser.add_argument("--check", type=int, default=1_000, help="sample checked before timing")
+    parser.add_argument("--profile", action="store_true", help="cProfile erpsales and hand-written")
+    args = parser.parse_args()
+
+    print(
+        f"erpsales {erpsales.__version__}, Python {platform.python_version()}, "
+        f"{platform.machine()}, {os.cpu_count()} CPUs; zen-engine {version('zen-engine')}, "
+        f"rule-engine {version('rule-engine')}, durable-rules {version('durable-rules')}"
+    )
+    prospects = [Prospect.model_validate(item) for item in generate(args.prospects)]
+    print(f"{len(prospects):,} generated prospects, validated before timing, as of {AS_OF}")
+
+    impls, cleanups = implementations()
+    reference_impl = next(i for i in impls if i.name == "erpsales compiled verdict")
+    reference = [(p, g.value) for p, g in reference_impl.run(prospects)]
+    mix = Counter(g for _, g in reference)
+    products = Counter(p or "none" for p, _ in reference)
+    print(
+        "reference (erpsales compiled verdict): grades "
+        + ", ".join(f"{g} {mix[g]:,}" for g in "ABCD")
+        + "; products "
+        + ", ".join(f"{p} {n:,}" for p, n in sorted(products.items()))
+    )
+
+    # correctness first: every implementation on a sample, before any timing
+    sample = prospects[: args.check]
+    failed = False
+    print(f"\ncorrectness on the first {len(sample):,} prospects (product and grade):")
+    for impl in impls:
+        bad = mismatches(impl.run(sample), reference[: len(sample)])
+        failed |= bad > 0
+        print(f"  {impl.name:<40} {bad} mismatches")
+    if failed:
+        raise SystemExit("mismatches: the implementations do not decide the same; not timing")
+
+    before = load()
+    time_all(impls, prospects, args.runs, reference)
+
+    rates = {i.name: i.rate for i in impls}
+    verdict, qualify = rates["erpsales compiled verdict"], rates["erpsales compiled qualify"]
+    print(
+        f"\nbest of {args.runs} runs, end to end from validated Prospect models; "
+        "÷ verdict / ÷ qualify = this row's prospects/s divided by erpsales compiled "
+        f"verdict's / qualify's; load average {before} before, {load()} after "
+        f"({os.cpu_count()} CPUs)"
+    )
+    header = (
+        f"{'implementation':<40} {'prospects/s':>12} {'µs each':>8} {'÷ verdict':>10} "
+        f"{'÷ qualify':>10} {'mismatches':>11}"
+    )
+    print(header)
+    print("-" * len(header))
+    for impl in impls:
+        print(
+            f"{impl.name:<40} {impl.rate:>12,.0f} {1e6 / impl.rate:>8.1f} "
+            f"{impl.rate / verdict:>9.2f}× {impl.rate / qualify:>9.2f}× {impl.mismatches:>11}"
+        )
+    print("\nwhat each row computes:")
+    for impl in impls:
+        print(f"  {impl.name}: {impl.does}")
+
+    hand = rates["hand-written Python"]
+    reduced = rates["erpsales compiled verdict, fit+grading"]
+    print("\nerpsales against the hand-written function (same product and grade, same data):")
+    for label, rate in (
+        ("compiled verdict, full seed", verdict),
+        ("compiled qualify, full seed", qualify),
+        ("compiled verdict, fit+grading rules only", reduced),
+    ):
+        print(f"  {label:<42} {hand / rate:>6.1f}× slower than hand-written")
+
+    print("\ntargets (issue 4, part 7):")
+    print(
+        f"  compiled >= 100,000 prospects/s, full seed policy, from validated models: "
+        f"verdict {verdict:,.0f}/s {verdict_mark(verdict >= 100_000)}; "
+        f"qualify {qualify:,.0f}/s {verdict_mark(qualify >= 100_000)}"
+    )
+    print(
+        f"  compiled within 3x of hand-written Python on the same rules: "
+        f"verdict {hand / verdict:.1f}x {verdict_mark(hand / verdict <= 3)}; "
+        f"qualify {hand / qualify:.1f}x {verdict_mark(hand / qualify <= 3)}; "
+        f"verdict on fit+grading rules only {hand / reduced:.1f}x "
+        f"{verdict_mark(hand / reduced <= 3)}"
+    )
+    total_bad = sum(i.mismatches for i in impls)
+    print(f"  mismatches against erpsales, all rows, all prospects: {total_bad}")
+
+    if args.profile:
+        stages(prospects, args.runs)
+        profile(impls, prospects)
+    for cleanup in cleanups:
+        cleanup()
+    if total_bad:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
