@@ -85,7 +85,7 @@ class Prospect(InputModel):
         False, description="No need or no chance of closing: the disqualified status (AMB-12)."
     )
     key_info: KeyInfo = Field(
-        default_factory=KeyInfo, description="The six kinds of key information."
+        default=KeyInfo(), description="The six kinds of key information."
     )
     stakeholders: list[Stakeholder] = Field(
         default_factory=list, description="The buying-side people."
