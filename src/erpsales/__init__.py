@@ -9,6 +9,7 @@ Qualify a prospect against the bundled seed playbook::
 """
 
 from erpsales._api import Engine, qualify, qualify_many
+from erpsales._dask import qualify_dask
 from erpsales.assessment import (
     Assessment,
     Finding,
@@ -152,6 +153,7 @@ __all__ = [
     "policy_from_dict",
     "policy_with",
     "qualify",
+    "qualify_dask",
     "qualify_frame",
     "qualify_many",
     "seed_policy",
