@@ -84,9 +84,7 @@ class Prospect(InputModel):
     disqualified: bool = Field(
         False, description="No need or no chance of closing: the disqualified status (AMB-12)."
     )
-    key_info: KeyInfo = Field(
-        default=KeyInfo(), description="The six kinds of key information."
-    )
+    key_info: KeyInfo = Field(default=KeyInfo(), description="The six kinds of key information.")
     stakeholders: list[Stakeholder] = Field(
         default_factory=list, description="The buying-side people."
     )
