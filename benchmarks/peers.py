@@ -64,7 +64,6 @@ class Impl:
     name: str
     does: str
     run: Run
-    erpsales: bool = False
     rate: float = 0.0
     mismatches: int = 0
 
@@ -99,7 +98,7 @@ def peer_runner(peer: Callable[[Prospect], Decision]) -> Run:
 
 def implementations() -> tuple[list[Impl], list[Callable[[], None]]]:
     """Every implementation, and the clean-ups to call at the end."""
-    seed_rules = len(erpsales.Engine(backend="compiled").program.rules)
+    seed_rules = len(Engine(backend="compiled").program.rules)
     reduced = fit_and_grading_policy()
     reduced_rules = len(Engine(reduced, backend="compiled").program.rules)
     durable_raw = RawDurable(AS_OF)
@@ -109,20 +108,17 @@ def implementations() -> tuple[list[Impl], list[Callable[[], None]]]:
             f"full seed ({seed_rules} rules): Assessment with fit, grade, findings and their "
             "en+zh texts, stakeholder placements, trace",
             erpsales_runner(Engine(backend="compiled"), lean=False),
-            erpsales=True,
         ),
         Impl(
             "erpsales compiled verdict",
             f"full seed ({seed_rules} rules): Verdict with fit, grade, status, phase, finding "
             "ids, quadrant counts",
             erpsales_runner(Engine(backend="compiled"), lean=True),
-            erpsales=True,
         ),
         Impl(
             "erpsales compiled verdict, fit+grading",
             f"the seed minus its finding rules ({reduced_rules} rules): the same Verdict",
             erpsales_runner(Engine(reduced, backend="compiled"), lean=True),
-            erpsales=True,
         ),
     ]
     if "durable" in erpsales.available_backends():
@@ -131,7 +127,6 @@ def implementations() -> tuple[list[Impl], list[Callable[[], None]]]:
                 "erpsales durable verdict",
                 f"full seed ({seed_rules} rules) on durable-rules' C core: the same Verdict",
                 erpsales_runner(Engine(backend="durable"), lean=True),
-                erpsales=True,
             )
         )
     impls += [
@@ -322,6 +317,15 @@ def main() -> None:
     print(f"{len(prospects):,} generated prospects, validated before timing, as of {AS_OF}")
 
     impls, cleanups = implementations()
+    try:
+        report(impls, prospects, args)
+    finally:
+        for cleanup in cleanups:
+            cleanup()
+
+
+def report(impls: list[Impl], prospects: list[Prospect], args: argparse.Namespace) -> None:
+    """Check, time and print every implementation (and profile, with ``--profile``)."""
     reference_impl = next(i for i in impls if i.name == "erpsales compiled verdict")
     reference = [(p, g.value) for p, g in reference_impl.run(prospects)]
     mix = Counter(g for _, g in reference)
@@ -399,8 +403,6 @@ def main() -> None:
     if args.profile:
         stages(prospects, args.runs)
         profile(impls, prospects)
-    for cleanup in cleanups:
-        cleanup()
     if total_bad:
         raise SystemExit(1)
 
