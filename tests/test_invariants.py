@@ -364,7 +364,11 @@ def test_a_grade_rule_that_reads_the_close_window_backwards_breaks_grade_monoton
     assert "spec §8 invariant 3; AMB-08" in text
     assert "grades better than closing in" in text
     assert "GR-B-AFFIRMED" in text  # the descriptor rule that made the far grade better
-    assert isinstance(error.counterexample, erpsales.Prospect)
+    prospect = error.counterexample
+    assert isinstance(prospect, erpsales.Prospect)
+    # the message shows the counterexample as JSON that qualify accepts, as it is
+    shown = text.rpartition("counterexample: ")[2]
+    assert erpsales.Prospect.model_validate_json(shown) == prospect
 
 
 @pytest.mark.parametrize(

@@ -395,3 +395,10 @@ def test_policy_file_syntax_errors_are_policy_syntax_errors(tmp_path: Path) -> N
 def test_condition_errors_say_what_is_wrong(text: str, message: str) -> None:
     with pytest.raises(PolicyError, match=message):
         parse_condition(text, PROSPECT, all_fields=FIELDS)
+
+
+def test_arithmetic_that_could_overflow_64_bits_is_refused() -> None:
+    """Both engines must agree: durable-rules computes in 64 bits, Python does not overflow."""
+    with pytest.raises(PolicyError, match="could exceed 64-bit integers"):
+        parse_condition("budget.amount < requirement.module_count * 9000000000000000000", PROSPECT)
+    parse_condition("budget.amount < fit.min_deal + requirement.module_count * 50000", PROSPECT)

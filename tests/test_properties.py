@@ -9,103 +9,76 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import erpsales
-from erpsales import Engine, Grade, Prospect
+from erpsales import Engine, Prospect
 from erpsales._facts import Facts
 from erpsales.engine import make_backend
 from erpsales.policy._compile import compile_program
 from erpsales.policy._fields import FIELDS
+from erpsales.testing import invariants
 from erpsales.testing import strategies as es
 
 from .conftest import AS_OF
 
 BACKENDS = erpsales.available_backends()
 ENGINES = {name: Engine(backend=name) for name in BACKENDS}
-CORE = st.sampled_from([i for i in erpsales.Industry if i.is_manufacturing][:11])
-SOLID_PROFIT = st.integers(10_000_000, 10**9)  # at or above every profit floor
+SEED = erpsales.seed_policy()
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-
-def _dump(a: erpsales.Assessment) -> dict[str, Any]:
-    return a.model_dump(mode="json", exclude={"backend"})
-
-
-@FAST
-@given(es.prospects())
-def test_every_prospect_gets_exactly_one_grade_and_status(prospect: Prospect) -> None:
-    """Exhaustiveness: any valid prospect qualifies, with one grade A–D and one status."""
-    for engine in ENGINES.values():
-        a = engine.qualify(prospect, as_of=AS_OF)
-        assert a.grade in set(Grade)
-        assert a.status in ("active", "out_of_market", "disqualified")
-        windows = [r.rule_id for r in a.trace if r.rule_id.startswith("GR-WINDOW-")]
-        assert len(windows) == 1  # the windows are contiguous buckets (AMB-08)
+# The seed policy's invariants, checked with the ready-made checks users run on their own
+# policies (erpsales.testing.invariants). Each runs on every backend available here, on
+# sparse and complete prospects, and raises with a shrunk counterexample.
 
 
-@FAST
-@given(es.prospects(complete=True))
-def test_backends_agree_on_complete_prospects(prospect: Prospect) -> None:
+def test_every_prospect_gets_exactly_one_grade_and_status() -> None:
+    """Exhaustiveness: any valid prospect qualifies, with one grade A–D and one status, and
+    exactly one close-window rule fires (the windows are contiguous buckets, AMB-08)."""
+    invariants.exactly_one_grade(SEED, max_examples=120, as_of=AS_OF)
+
+
+def test_backends_agree_on_complete_prospects() -> None:
     """One meaning on two engines: identical assessments, trace included."""
-    results = [_dump(engine.qualify(prospect, as_of=AS_OF)) for engine in ENGINES.values()]
-    assert all(r == results[0] for r in results)
+    invariants.backends_agree(
+        SEED, prospects=es.prospects(complete=True), max_examples=60, as_of=AS_OF
+    )
 
 
-@FAST
-@given(es.prospects(complete=False))
-def test_backends_agree_on_sparse_prospects(prospect: Prospect) -> None:
+def test_backends_agree_on_sparse_prospects() -> None:
     """Unknown values mean the same on both engines (a dropped property vs ``None``)."""
-    results = [_dump(engine.qualify(prospect, as_of=AS_OF)) for engine in ENGINES.values()]
-    assert all(r == results[0] for r in results)
+    invariants.backends_agree(SEED, prospects=es.prospects(), max_examples=60, as_of=AS_OF)
 
 
-@FAST
-@given(es.prospects(), st.sampled_from(BACKENDS))
-def test_the_same_input_always_gives_the_same_output(prospect: Prospect, backend: str) -> None:
-    """Determinism: twice on one engine, and on a freshly built engine."""
-    first = ENGINES[backend].qualify(prospect, as_of=AS_OF)
-    assert ENGINES[backend].qualify(prospect, as_of=AS_OF) == first
-    assert Engine(backend=backend).qualify(prospect, as_of=AS_OF) == first
+def test_backends_agree_on_the_default_mix() -> None:
+    """The invariant's own prospects: sparse, complete, placed stakeholders, swarm-varied."""
+    invariants.backends_agree(SEED, max_examples=60, as_of=AS_OF)
 
 
-@FAST
-@given(st.integers(0, 10**11), st.integers(0, 10**11), SOLID_PROFIT, CORE)
-def test_product_fit_never_goes_down_as_revenue_goes_up(
-    low: int, high: int, profit: int, industry: Any
-) -> None:
-    """Invariant 2 (R-TM-09): with profit above every floor, fit is monotone in revenue."""
-    low, high = sorted((low, high))
-    rank = {p.id: i for i, p in enumerate(erpsales.seed_policy().settings.products)}
-    products = [
-        erpsales.qualify(
-            {"name": "x", "industry": industry, "revenue": r, "profit": profit},
-            as_of=AS_OF,
-            backend="compiled",
-        ).product
-        for r in (low, high)
-    ]
-    assert None not in products  # invariant 1: every revenue falls in a band
-    assert rank[products[0]] <= rank[products[1]]  # type: ignore[index]
+def test_the_same_input_always_gives_the_same_output() -> None:
+    """Determinism: twice on one engine, and on a freshly built engine, on every backend."""
+    invariants.deterministic(SEED, max_examples=60, as_of=AS_OF)
 
 
-@FAST
-@given(es.revenues())
-def test_every_revenue_falls_in_exactly_one_band(revenue: int) -> None:
-    """Invariant 1 (AMB-01 cap + AMB-02 lower_inclusive)."""
-    a = erpsales.qualify({"name": "x", "revenue": revenue}, as_of=AS_OF, backend="compiled")
-    assert len([r for r in a.trace if r.rule_id.endswith("-REVENUE")]) == 1
+def test_product_fit_never_goes_down_as_revenue_goes_up() -> None:
+    """Invariant 2 (R-TM-09): with profit above every floor and a core industry, fit is
+    monotone in revenue — over two random revenues and every band edge, in order."""
+    invariants.fit_monotone_in_revenue(SEED, max_examples=100, as_of=AS_OF)
 
 
-@FAST
-@given(es.prospects(), st.integers(0, 30), st.integers(0, 30))
-def test_grade_never_rises_as_the_close_moves_away(prospect: Prospect, m1: int, m2: int) -> None:
-    """Invariant 3 (AMB-08): grade is monotone non-increasing in expected months to close."""
-    near, far = sorted((m1, m2))
-    grades = [
-        ENGINES["compiled"]
-        .qualify(prospect.model_copy(update={"months_to_close": m}), as_of=AS_OF)
-        .grade
-        for m in (near, far)
-    ]
-    assert grades[0].rank >= grades[1].rank
+def test_every_revenue_falls_in_exactly_one_band() -> None:
+    """Invariant 1 (AMB-01 cap + AMB-02 lower_inclusive): one revenue rule fires, and with
+    profit above every floor and a core industry the prospect fits that band's product."""
+    invariants.exactly_one_band(SEED, max_examples=100, as_of=AS_OF)
+
+
+def test_grade_never_rises_as_the_close_moves_away() -> None:
+    """Invariant 3 (AMB-08): grade is monotone non-increasing in expected months to close,
+    checked at every month from 0 to 30 for each prospect."""
+    invariants.grade_monotone_in_time_to_close(SEED, max_examples=60, as_of=AS_OF)
+
+
+def test_every_seed_rule_can_fire_but_cx_rc_1() -> None:
+    """Every rule of the seed fires for some prospect, except CX-RC-1: it compares the
+    requirement with settings.capabilities, which the seed leaves unset (AMB-18)."""
+    assert invariants.no_unreachable_rules(SEED, as_of=AS_OF, random_seed=0) == ["CX-RC-1"]
 
 
 ORPHAN = {

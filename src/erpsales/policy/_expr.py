@@ -342,7 +342,14 @@ def _operand(node: ast.expr, ctx: _Context) -> Operand:
                 op, left.value * right.value
             )
             return Const(_int64(folded, node, ctx))
-        return Arith(op, left, right)
+        arith = Arith(op, left, right)
+        if _magnitude(arith) > _INT64 // 2:
+            raise ctx.fail(
+                node,
+                "this arithmetic could exceed 64-bit integers for large values of its fields; "
+                "use smaller constants",
+            )
+        return arith
     if isinstance(node, ast.Name | ast.Attribute):
         ref = _reference(node, ctx)
         if isinstance(ref, Const) and isinstance(ref.value, list | tuple):
@@ -437,6 +444,19 @@ def _reference(node: ast.expr, ctx: _Context) -> Field | Const:
             suggestion=close[0] if close else None,
         )
     return Field(spec)
+
+
+def _magnitude(op: Operand) -> int:
+    """The largest absolute value ``op`` can take (amounts are at most 10¹⁴ RMB)."""
+    if isinstance(op, Const):
+        return abs(op.value) if isinstance(op.value, int) else 1
+    if isinstance(op, Field):
+        name = op.spec.name
+        if name.endswith((".revenue", ".profit", ".amount", ".min_deal")):
+            return 10**14
+        return 10**9  # counts, days, months, years, scores
+    left, right = _magnitude(op.left), _magnitude(op.right)
+    return left * right if op.op == "*" else left + right
 
 
 def fields_of(cond: Cond | Operand) -> Iterator[FieldSpec]:

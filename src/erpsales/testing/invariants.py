@@ -18,8 +18,10 @@ Common keyword options:
 
 * ``max_examples``: how many inputs to try (the defaults keep each check to seconds);
 * ``backend``: one backend name, or ``None`` for every backend available here;
-* ``prospects``: a strategy to search instead of the default sparse and complete prospects
-  of :mod:`erpsales.testing.strategies`, e.g. ``es.prospects(revenue_band="ERP2")``;
+* ``prospects``: a strategy to search instead of the default — sparse, complete, and
+  complete with placed stakeholders from :mod:`erpsales.testing.strategies`, with the
+  inputs that rules combine redrawn per prospect so that rare combinations turn up in
+  every run — e.g. ``es.prospects(revenue_band="ERP2")``;
 * ``as_of``: the date the prospects are qualified on (default
   :data:`~erpsales.testing.strategies.AS_OF`, the date the generated schedules centre on);
 * ``random_seed``: make the search reproducible.
@@ -165,10 +167,6 @@ def _engines(policy: Policy, names: Sequence[str]) -> Iterator[dict[str, Engine]
         yield {name: stack.enter_context(Engine(policy, backend=name)) for name in names}
 
 
-def _default_prospects(policy: Policy, day: dt.date) -> st.SearchStrategy[Prospect]:
-    return _reachability_prospects(policy, day)
-
-
 def _settings(max_examples: int, *, shrink: bool = True) -> settings:
     phases = [Phase.generate, Phase.shrink] if shrink else [Phase.generate]
     return settings(max_examples=max_examples, database=None, deadline=None, phases=phases)
@@ -245,7 +243,9 @@ def _first_difference(left: Any, right: Any, path: str = "") -> str | None:
             if found is not None:
                 return found
         if len(left) != len(right):
-            return f"{path}: {len(left)} items vs {len(right)}"
+            extra = repr((left if len(left) > len(right) else right)[min(len(left), len(right))])
+            extra = extra if len(extra) <= 160 else extra[:157] + "..."
+            return f"{path}: {len(left)} items vs {len(right)}; the first extra one is {extra}"
         return None
     if left != right:
         return f"{path or '(value)'}: {left!r} vs {right!r}"
@@ -298,7 +298,7 @@ def exactly_one_grade(
         policy: The policy; the seed policy when ``None``.
         max_examples: How many prospects to try.
         backend: A backend name; ``None`` checks every backend available here.
-        prospects: The prospects to search (default: sparse and complete ones).
+        prospects: The prospects to search (default: as in the module docstring).
         as_of: The date to qualify on.
         random_seed: Make the search reproducible.
 
@@ -530,7 +530,7 @@ def grade_monotone_in_time_to_close(
         policy: The policy; the seed policy when ``None``.
         max_examples: How many prospects to try.
         backend: A backend name; ``None`` checks every backend available here.
-        prospects: The prospects to search (default: sparse and complete ones).
+        prospects: The prospects to search (default: as in the module docstring).
         as_of: The date to qualify on.
         random_seed: Make the search reproducible.
 
@@ -595,7 +595,7 @@ def deterministic(
         policy: The policy; the seed policy when ``None``.
         max_examples: How many prospects to try.
         backend: A backend name; ``None`` checks every backend available here.
-        prospects: The prospects to search (default: sparse and complete ones).
+        prospects: The prospects to search (default: as in the module docstring).
         as_of: The date to qualify on.
         random_seed: Make the search reproducible.
 
@@ -654,7 +654,7 @@ def backends_agree(
         policy: The policy; the seed policy when ``None``.
         max_examples: How many prospects to try.
         backends: The backends to compare (default: every backend available here).
-        prospects: The prospects to search (default: sparse and complete ones).
+        prospects: The prospects to search (default: as in the module docstring).
         as_of: The date to qualify on.
         random_seed: Make the search reproducible.
 
@@ -694,7 +694,7 @@ def backends_agree(
         )
 
 
-def _reachability_prospects(
+def _default_prospects(
     policy: Policy, day: dt.date, hints: Sequence[_Hint] = ()
 ) -> st.SearchStrategy[Prospect]:
     """Sparse, complete, and complete with placed stakeholders, then :func:`_vary`-ed."""
@@ -893,8 +893,8 @@ def no_unreachable_rules(
         max_examples: Prospects for the first sweep, and again for each unfired rule.
         backend: The backend to run (both give the same firings; see
             :func:`backends_agree`).
-        prospects: The prospects to search (default: sparse, complete, and complete with
-            placed stakeholders).
+        prospects: The prospects to search (default: as for the other invariants, and
+            when one rule is searched for, half of them take the inputs it needs).
         as_of: The date to qualify on.
         random_seed: Make the search reproducible.
 
@@ -929,7 +929,7 @@ def no_unreachable_rules(
                 strategy = prospects
             else:
                 hints = _hints(rule.cond) if rule is not None else []
-                strategy = _reachability_prospects(policy, day, hints)
+                strategy = _default_prospects(policy, day, hints)
             with contextlib.suppress(NoSuchExample):
                 find(
                     strategy,
