@@ -29,6 +29,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -926,14 +927,17 @@ class _Pool:
     """Worker processes that qualify chunks; results come back in submission order.
 
     At most ``2 * jobs + 1`` chunks are in flight, so memory stays bounded however fast
-    the file is read. Workers are spawned (not forked) and rebuild the engine from the
-    policy file; they ignore Ctrl-C, which the main process handles.
+    the file is read. Each worker builds its own engine from the policy file, and ignores
+    Ctrl-C, which the main process handles.
     """
 
     def __init__(self, jobs: int, workers: _WorkerArgs) -> None:
+        for stream in (sys.stdout, sys.stderr):  # a forked child must not write them again
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
         self.executor = ProcessPoolExecutor(
             max_workers=jobs,
-            mp_context=multiprocessing.get_context("spawn"),
+            mp_context=multiprocessing.get_context(_start_method()),
             initializer=_init_worker,
             initargs=(workers,),
         )
@@ -951,6 +955,18 @@ class _Pool:
 
     def close(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _start_method() -> str:
+    """``fork`` on Linux while this process has one thread, else ``spawn``.
+
+    A forked worker starts at once and does not import the caller's ``__main__`` again
+    (spawn does, which needs an ``if __name__ == "__main__":`` guard in a calling script);
+    forking a process with threads is unsafe, and fork is unreliable on macOS.
+    """
+    if sys.platform == "linux" and threading.active_count() == 1:
+        return "fork"
+    return "spawn"
 
 
 _WORKER: tuple[Engine, _Plan] | None = None
