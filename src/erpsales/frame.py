@@ -26,8 +26,6 @@ import copy
 import datetime as dt
 import difflib
 import json
-import types
-import typing
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
@@ -38,9 +36,10 @@ try:
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError("erpsales.frame needs pandas: pip install 'erpsales[pandas]'") from exc
 
-from pydantic import AliasChoices, BaseModel, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from erpsales._api import BackendName, Engine, _as_date, _engine_for
+from erpsales._io import ColumnKind, _field_names, _is_model, _kind_of, _unwrap
 from erpsales.assessment import Assessment, ItemError
 from erpsales.display import BatchView, batch
 from erpsales.errors import ErpsalesError, InputError
@@ -211,51 +210,9 @@ def result_meta(detail: Detail = "verdict") -> Any:
 
 # --------------------------------------------------------------------------- column planning
 
-Kind = Literal["text", "bool", "list", "json_object", "json_array"]
-
-
-def _unwrap(annotation: Any) -> Any:
-    """Strip ``Optional``/``| None`` and ``Annotated`` from a field annotation."""
-    while True:
-        origin = typing.get_origin(annotation)
-        if origin is typing.Annotated:
-            annotation = typing.get_args(annotation)[0]
-        elif origin in (typing.Union, types.UnionType):
-            args = [a for a in typing.get_args(annotation) if a is not type(None)]
-            if len(args) != 1:
-                return annotation
-            annotation = args[0]
-        else:
-            return annotation
-
-
-def _is_model(annotation: Any) -> bool:
-    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
-
-
-def _kind_of(annotation: Any) -> Kind:
-    annotation = _unwrap(annotation)
-    if annotation is bool:
-        return "bool"
-    if _is_model(annotation) or typing.get_origin(annotation) is dict:
-        return "json_object"
-    if typing.get_origin(annotation) in (list, set, frozenset, tuple):
-        args = typing.get_args(annotation)
-        return "json_array" if args and _is_model(_unwrap(args[0])) else "list"
-    return "text"
-
-
-def _accepted(model: type[BaseModel]) -> dict[str, str]:
-    """Every input key of ``model`` (field names and aliases) → its field name."""
-    names: dict[str, str] = {}
-    for name, info in model.model_fields.items():
-        names[name] = name
-        alias = info.validation_alias
-        choices = alias.choices if isinstance(alias, AliasChoices) else [alias]
-        for choice in choices:
-            if isinstance(choice, str):
-                names[choice] = name
-    return names
+# the CLI's CSV reader and the frame reader read columns the same way
+Kind = ColumnKind
+_accepted = _field_names
 
 
 def _known(model: type[BaseModel], prefix: str = "") -> list[str]:
