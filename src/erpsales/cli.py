@@ -164,8 +164,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     test.add_argument("policy", metavar="POLICY", help="a policy file, or 'seed'")
     test.add_argument("cases", nargs="+", metavar="CASES", help="case files")
-    test.add_argument("--backend", default="compiled", choices=("compiled", "durable", "auto"))
-    test.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the report")
+    _add_run_options(test, what="report", as_of=False)
     test.add_argument("--verbose", action="store_true", help="list passing cases too")
     test.add_argument("--format", choices=("text", "json"), default="text")
     test.set_defaults(handler=_cmd_policy_test)
@@ -185,6 +184,32 @@ def _parser() -> argparse.ArgumentParser:
     )
     schema.set_defaults(handler=_cmd_schema)
     return parser
+
+
+def _add_run_options(
+    parser: argparse.ArgumentParser,
+    *,
+    what: str,
+    as_of: bool = True,
+    backend_help: str = "rules backend",
+) -> None:
+    """The options every command that runs a policy shares: language, backend, as-of."""
+    parser.add_argument(
+        "--lang", choices=("en", "zh"), default="en", help=f"language of the {what}"
+    )
+    parser.add_argument(
+        "--backend",
+        choices=("auto", "compiled", "durable"),
+        default="compiled",
+        help=f"{backend_help} (default: compiled)",
+    )
+    if as_of:
+        parser.add_argument(
+            "--as-of",
+            type=_iso_date,
+            metavar="YYYY-MM-DD",
+            help="the date schedules are read against (default: today)",
+        )
 
 
 def _iso_date(value: str) -> dt.date:
@@ -344,20 +369,8 @@ def _add_qualify(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="json/jsonl: full assessments (default) or flat verdict rows; "
         "csv/parquet/table are always verdict rows",
     )
-    qualify.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the table")
     qualify.add_argument("--policy", metavar="POLICY_FILE", help="policy file (default: seed)")
-    qualify.add_argument(
-        "--backend",
-        choices=("auto", "compiled", "durable"),
-        default="compiled",
-        help="rules backend (default: compiled)",
-    )
-    qualify.add_argument(
-        "--as-of",
-        type=_iso_date,
-        metavar="YYYY-MM-DD",
-        help="the date schedules are read against (default: today)",
-    )
+    _add_run_options(qualify, what="table")
     qualify.add_argument(
         "--errors", metavar="ERRFILE", help="write failed rows as JSON Lines here, not stderr"
     )
@@ -1238,19 +1251,7 @@ def _add_policy_diff(commands: argparse._SubParsersAction[argparse.ArgumentParse
         help="change a setting of NEW (e.g. grading.windows.B=4); VALUE is JSON, else text",
     )
     diff.add_argument("--format", choices=("table", "json"), default="table", help="output format")
-    diff.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the table")
-    diff.add_argument(
-        "--as-of",
-        type=_iso_date,
-        metavar="YYYY-MM-DD",
-        help="the date schedules are read against (default: today)",
-    )
-    diff.add_argument(
-        "--backend",
-        choices=("auto", "compiled", "durable"),
-        default="compiled",
-        help="rules backend for both policies (default: compiled)",
-    )
+    _add_run_options(diff, what="table", backend_help="rules backend for both policies")
     diff.add_argument(
         "--max-moved",
         type=_count,
