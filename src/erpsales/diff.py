@@ -524,40 +524,12 @@ def _overlap(a: list[str], b: list[str]) -> bool:
 
 # --------------------------------------------------------------------------- the table
 
-_LABELS: dict[str, dict[Locale, str]] = {
-    "title": {"en": "Policy diff", "zh": "策略差异"},
-    "as_of": {"en": "as of {day}, {backend} backend", "zh": "评估日期 {day}，{backend} 后端"},
-    "counts": {
-        "en": "{total} prospects: {compared} compared, {moved} moved, {failed} bad",
-        "zh": "潜在客户 {total} 个：比较 {compared} 个，变动 {moved} 个，错误 {failed} 个",
-    },
-    "grades": {
-        "en": "Grade transitions (rows: old policy, columns: new policy)",
-        "zh": "分级变化（行：原策略，列：新策略）",
-    },
-    "corner": {"en": "old\\new", "zh": "原\\新"},
-    "total": {"en": "Total", "zh": "合计"},
-    "products": {"en": "Product changes", "zh": "产品变化"},
-    "statuses": {"en": "Status changes", "zh": "状态变化"},
-    "findings": {
-        "en": "Finding changes (prospects gaining + / losing -)",
-        "zh": "发现变化（新增 + / 消失 - 的潜在客户数）",
-    },
-    "moved": {"en": "Moved prospects ({count})", "zh": "变动的潜在客户（{count} 个）"},
-    "no_change": {"en": "no change", "zh": "无变化"},
-    "more": {"en": "... and {count} more", "zh": "……另有 {count} 个未列出"},
-    "errors": {"en": "Bad input items ({count})", "zh": "无法评估的输入（{count} 个）"},
-    "index": {"en": "#", "zh": "序号"},
-    "row": {"en": "Row", "zh": "行"},
-    "causes": {"en": "Causes", "zh": "原因规则"},
-    "finding_col": {"en": "Findings", "zh": "发现"},
-}
 _NAME_WIDTH = 24
 _CELL_WIDTH = 40
 
 
 def _label(key: str, locale: Locale, **values: object) -> str:
-    return _LABELS[key][locale].format(**values)
+    return text(f"diff.{key}", locale).format(**values)
 
 
 def _status(status: str, locale: Locale) -> str:

@@ -33,49 +33,6 @@ from erpsales.models._enums import Quadrant
 
 __all__ = ["BatchView", "Card", "StakeholderMap", "batch", "card", "short_repr", "stakeholder_map"]
 
-# Labels the message catalog does not have (yet); the catalog's are used where it has them.
-_LABELS: Final[dict[str, tuple[str, str]]] = {
-    "rule": ("Rule", "规则"),
-    "kind": ("Kind", "类型"),
-    "severity": ("Severity", "严重度"),
-    "subject": ("Person", "关键人"),
-    "message": ("Message", "说明"),
-    "name": ("Name", "姓名"),
-    "title": ("Title", "职务"),
-    "quadrant": ("Quadrant", "象限"),
-    "roles": ("Roles", "角色"),
-    "attention": ("#", "顺序"),
-    "advice": ("Advice", "建议"),
-    "owner": ("Owner", "负责人"),
-    "territory": ("Territory", "责任区域"),
-    "as_of": ("As of", "评估日期"),
-    "phase": ("Phase", "阶段"),
-    "in_pipeline": ("on the PIPELINE", "在预计成交名单中"),
-    "not_in_pipeline": ("not on the PIPELINE", "不在预计成交名单中"),
-    "fit.fit": ("fits", "匹配"),
-    "fit.no_fit": ("no fit", "不匹配"),
-    "fit.unknown": ("unknown", "未知"),
-    "phase.relationship_maintenance": ("relationship maintenance", "客户关系维护"),
-    "phase.sales_process": ("sales process", "销售流程"),
-    "severity.high": ("high", "高"),
-    "severity.medium": ("medium", "中"),
-    "severity.low": ("low", "低"),
-    "severity.info": ("info", "提示"),
-    "map": ("Stakeholder map", "关键人地图"),
-    "axis.influence": ("influence ↑", "影响力 ↑"),
-    "axis.support": ("support for us →", "对咱们的支持度 →"),
-    "nobody": ("–", "–"),
-    "batch": ("Batch", "批量评估"),
-    "prospects": ("prospects", "个潜在客户"),
-    "total": ("total", "合计"),
-    "grade_by_product": ("Grade × product", "分级 × 产品"),
-    "statuses": ("Status", "状态"),
-    "top_findings": ("Most frequent findings", "最常见的发现"),
-    "failed": ("Failed rows", "失败的行"),
-    "more": ("… and {n} more", "……另有 {n} 个"),
-    "row": ("row", "行"),
-}
-
 _GRADES: Final = ("A", "B", "C", "D")
 _QUADRANT_GRID: Final = ((Quadrant.DEVIL, Quadrant.ANGEL), (Quadrant.IMP, Quadrant.SWEETHEART))
 _KIND_COLOUR: Final = {
@@ -104,8 +61,7 @@ _MAX_FINDINGS: Final = 10
 
 
 def _label(key: str, locale: Locale) -> str:
-    en, zh = _LABELS[key]
-    return zh if locale == "zh" else en
+    return text(f"display.{key.replace('.', '_')}", locale)
 
 
 def _e(value: object) -> str:

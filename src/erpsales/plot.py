@@ -42,10 +42,10 @@ from erpsales.forecast import (
     qualified,
     require_pandas,
 )
-from erpsales.i18n import Locale, format_value, text
+from erpsales.i18n import Locale, catalog_keys, format_value, text
 from erpsales.models._enums import Quadrant
 from erpsales.policy._load import seed_policy
-from erpsales.policy._model import FindingKind, Policy, Text
+from erpsales.policy._model import FindingKind, Policy
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -73,31 +73,6 @@ CJK_FAMILIES: tuple[str, ...] = (
 #: Characters a font must have to be chosen: the quadrant names and the map's axes.
 _PROBE = "魔鬼天使小鬼小甜甜影响力支持度批准者决策制定者把关者目标市场"
 
-#: Texts of the charts that the message catalog does not hold.
-_TEXTS = {
-    "map_title": Text(en="{name}: on whom to spend time", zh="{name}：Sales 该在谁的身上花时间"),
-    "high_from": Text(en="high from {value} (dashed line)", zh="≥{value} 为高（虚线）"),
-    "unclassified_note": Text(en="Not on the map", zh="未上图"),
-    "target_market": Text(en="target market", zh="目标市场"),
-    "prospects": Text(en="prospects", zh="潜在客户数"),
-    "funnel_title": Text(
-        en="Pipeline funnel of {n} active prospects", zh="销售漏斗：{n} 个在销售流程中的潜在客户"
-    ),
-    "rule": Text(en="rule", zh="规则"),
-    "heatmap_title": Text(
-        en="Prospects with each finding ({kinds}), by grade",
-        zh="各分级中出现该发现（{kinds}）的潜在客户数",
-    ),
-    "expected_closes": Text(en="expected closes", zh="预计成交数"),
-    "month": Text(en="month (first day)", zh="月份（起始日）"),
-    "forecast_title": Text(
-        en="Expected closes by month, as of {as_of}", zh="各月预计成交（基准日 {as_of}）"
-    ),
-    "not_pipeline": Text(en="not on the PIPELINE", zh="不在预计成交名单"),
-    "column.product": Text(en="product", zh="产品"),
-    "column.territory": Text(en="territory", zh="区域"),
-    "column.owner": Text(en="owner", zh="负责人"),
-}
 _QUADRANT_COLOURS = {
     Quadrant.DEVIL: "#c0392b",
     Quadrant.ANGEL: "#27ae60",
@@ -245,14 +220,14 @@ def _font(size: float | str | None = None) -> dict[str, Any]:
 
 def _t(key: str, locale: Locale, **values: Any) -> str:
     """A chart text: this module's own, else the message catalog's."""
-    own = _TEXTS.get(key)
-    template = own.get(locale) if own is not None else text(key, locale)
+    own = f"plot.{key.replace('.', '_')}"
+    template = text(own if own in catalog_keys() else key, locale)
     return template.format(**values) if values else template
 
 
 def _column(name: str, locale: Locale) -> str:
     """The name of a batch column in ``locale`` (the column's own name if it has none)."""
-    return _t(f"column.{name}", locale) if f"column.{name}" in _TEXTS else name
+    return _t(f"column.{name}", locale) if f"plot.column_{name}" in catalog_keys() else name
 
 
 def _both(key: str, locale: Locale) -> str:
