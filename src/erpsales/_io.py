@@ -379,15 +379,7 @@ def load_column_mapping(path: str | Path, /) -> dict[str, str]:
     """
     name = str(path)
     text = _decode(_read_bytes(Path(path), name), name)
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"not valid JSON: {exc.msg} (column {exc.colno})",
-            code="input.syntax",
-            file=name,
-            line=exc.lineno,
-        ) from None
+    document = _json_document(text, name)
     if not isinstance(document, dict) or not all(
         isinstance(key, str) and isinstance(value, str) for key, value in document.items()
     ):
@@ -628,10 +620,10 @@ def _skip_ws(text: str, pos: int) -> int:
     return pos
 
 
-def _json_items(text: str, name: str) -> Iterator[tuple[int, Any]]:
-    """Parse a JSON document now; yield ``(line, element)`` for each prospect object."""
+def _json_document(text: str, name: str) -> Any:
+    """Parse a whole JSON file; a syntax error names the file, line and column."""
     try:
-        document = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(
             f"not valid JSON: {exc.msg} (column {exc.colno})",
@@ -639,6 +631,11 @@ def _json_items(text: str, name: str) -> Iterator[tuple[int, Any]]:
             file=name,
             line=exc.lineno,
         ) from None
+
+
+def _json_items(text: str, name: str) -> Iterator[tuple[int, Any]]:
+    """Parse a JSON document now; yield ``(line, element)`` for each prospect object."""
+    document = _json_document(text, name)
     start = _skip_ws(text, 0)
     if isinstance(document, dict):
         return iter([(text.count("\n", 0, start) + 1, document)])

@@ -51,12 +51,13 @@ from erpsales._io import (
     read_records,
     relabel,
 )
+from erpsales._rows import VERDICT_COLUMNS, FindingSummary, finding_kinds, verdict_row
 from erpsales.assessment import Assessment, ItemError, Verdict
 from erpsales.diff import _diff, policy_with
 from erpsales.errors import ErpsalesError
 from erpsales.i18n import Locale, text
 from erpsales.models import KeyInfo, Prospect, Stakeholder, Territory
-from erpsales.models._enums import Grade, Quadrant
+from erpsales.models._enums import Quadrant
 from erpsales.policy import Policy, check_policy, load_policy, seed_policy
 from erpsales.testing.cases import run_cases
 
@@ -311,25 +312,7 @@ _SUFFIX_FORMATS: dict[str, Format] = {
     ".parquet": "parquet",
 }
 
-#: The columns of a verdict row: CSV and Parquet output, and JSON with ``--detail verdict``.
-VERDICT_COLUMNS: tuple[str, ...] = (
-    "id", "name", "owner", "territory", "product", "fit_status", "grade", "descriptor_grade",
-    "window_grade", "months_to_close", "status", "phase", "in_pipeline", "finding_count",
-    "finding_ids", "contradiction_count", "red_flag_count", "warning_count",
-    "devil", "angel", "imp", "sweetheart", "unclassified",
-)  # fmt: skip
 _PIPELINE_AT = VERDICT_COLUMNS.index("in_pipeline")
-_QUADRANT_COLUMNS = (
-    Quadrant.DEVIL,
-    Quadrant.ANGEL,
-    Quadrant.IMP,
-    Quadrant.SWEETHEART,
-    Quadrant.UNCLASSIFIED,
-)
-_COUNTED_KINDS = ("contradiction", "red_flag", "warning")
-_VALUE = {grade: grade.value for grade in Grade}
-_FindingSummary = tuple[int, str, int, int, int]
-_SUMMARY_CACHE = 4_096  # combinations of finding ids remembered per run
 
 _CHUNK_ROWS = 1_000  # rows qualified, written and counted together
 _POOL_AFTER_ROWS = 10_000  # start worker processes once the input proves this long
@@ -459,7 +442,7 @@ def _cmd_qualify(args: argparse.Namespace) -> int:
         # before any output. The records themselves are read later, chunk by chunk.
         sources = [stack.enter_context(open_records(path, columns=mapping)) for path in args.files]
         engine = stack.enter_context(Engine(policy, backend=args.backend))
-        plan = _Plan(fmt, detail, as_of, lang, _finding_kinds(engine.policy))
+        plan = _Plan(fmt, detail, as_of, lang, finding_kinds(engine.policy))
         out = _Target(args.output)
         err = _Target(args.errors) if args.errors else None
         sizes = [source.size for source in sources]
@@ -523,11 +506,6 @@ def _isatty(stream: object) -> bool:
         return False
 
 
-def _finding_kinds(policy: Policy) -> dict[str, str]:
-    """Rule id → finding kind; the resolver's own findings (TM-*, GR-*) are warnings."""
-    return {rule.id: rule.kind for rule in policy.rules}
-
-
 class _Target:
     """An output file written as ``FILE.partial`` and renamed when complete; or stdout.
 
@@ -581,7 +559,7 @@ class _Plan:
     as_of: dt.date
     lang: Locale
     kinds: dict[str, str]
-    summaries: dict[tuple[str, ...], _FindingSummary] = field(default_factory=dict, compare=False)
+    summaries: dict[tuple[str, ...], FindingSummary] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -722,51 +700,6 @@ def _relabelled(error: ItemError, labels: Mapping[str, str]) -> ItemError:
 # --------------------------------------------------------------------------- qualify: rendering
 
 
-def _finding_summary(ids: tuple[str, ...], kinds: Mapping[str, str]) -> _FindingSummary:
-    """Count, comma-joined ids, and the contradictions, red flags and warnings among ``ids``."""
-    counts = dict.fromkeys(_COUNTED_KINDS, 0)
-    for rule_id in ids:
-        kind = kinds.get(rule_id, "warning")
-        if kind in counts:
-            counts[kind] += 1
-    return (len(ids), ",".join(ids), counts["contradiction"], counts["red_flag"], counts["warning"])
-
-
-def _verdict_row(
-    verdict: Verdict,
-    kinds: Mapping[str, str],
-    cache: dict[tuple[str, ...], _FindingSummary] | None = None,
-) -> tuple[Any, ...]:
-    """One flat row of :data:`VERDICT_COLUMNS` from a verdict.
-
-    ``cache`` remembers the summary of each combination of finding ids (there are few).
-    """
-    ids = verdict.finding_ids
-    summary = None if cache is None else cache.get(ids)
-    if summary is None:
-        summary = _finding_summary(ids, kinds)
-        if cache is not None and len(cache) < _SUMMARY_CACHE:
-            cache[ids] = summary
-    quadrants = verdict.quadrants
-    return (
-        verdict.prospect_id,
-        verdict.prospect_name,
-        verdict.owner,
-        verdict.territory,
-        verdict.product,
-        verdict.fit_status,
-        _VALUE[verdict.grade],
-        _VALUE[verdict.descriptor_grade],
-        _VALUE[verdict.window_grade],
-        verdict.months_to_close,
-        verdict.status,
-        verdict.phase,
-        verdict.in_pipeline,
-        *summary,
-        *(quadrants.get(quadrant, 0) for quadrant in _QUADRANT_COLUMNS),
-    )
-
-
 def _render(plan: _Plan, results: list[Any]) -> Any:
     """The output of one chunk, ready to write: text, JSON texts, columns or table cells."""
     fmt = plan.fmt
@@ -778,7 +711,7 @@ def _render(plan: _Plan, results: list[Any]) -> Any:
             return "".join(f"{a.model_dump_json()}\n" for a in results)
         return [_indented(a.model_dump(mode="json")) for a in results]
     kinds, cache = plan.kinds, plan.summaries
-    rows = [_verdict_row(verdict, kinds, cache) for verdict in results]
+    rows = [verdict_row(verdict, kinds, cache) for verdict in results]
     if fmt == "csv":
         buffer = io.StringIO()
         at = _PIPELINE_AT

@@ -264,8 +264,30 @@ def card_text(assessment: Assessment, locale: Locale = "en") -> str:
     return "\n".join(lines)
 
 
-@dataclass(frozen=True)
-class Card:
+class _View:
+    """What every view shares: HTML in notebooks, text everywhere else."""
+
+    def to_html(self) -> str:
+        raise NotImplementedError
+
+    def to_text(self) -> str:
+        raise NotImplementedError
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def __repr__(self) -> str:
+        return self.to_text()
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(self.to_text())
+
+
+@dataclass(frozen=True, repr=False)
+class Card(_View):
     """One assessment shown as a card in one language (see :func:`card`).
 
     Attributes:
@@ -283,18 +305,6 @@ class Card:
     def to_text(self) -> str:
         """The card as plain text."""
         return card_text(self.assessment, self.locale)
-
-    def _repr_html_(self) -> str:
-        return self.to_html()
-
-    def __str__(self) -> str:
-        return self.to_text()
-
-    def __repr__(self) -> str:
-        return self.to_text()
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        printer.text(self.to_text())
 
 
 def card(assessment: Assessment, /, *, locale: Locale = "en") -> Card:
@@ -375,8 +385,8 @@ def _map_text(placements: Sequence[Placement], locale: Locale) -> str:
     return "\n".join(lines)
 
 
-@dataclass(frozen=True)
-class StakeholderMap:
+@dataclass(frozen=True, repr=False)
+class StakeholderMap(_View):
     """The influence × support map of one prospect: a 2×2 grid of names.
 
     Made by :func:`stakeholder_map` or :meth:`Assessment.stakeholder_map`. Rows are
@@ -411,18 +421,6 @@ class StakeholderMap:
         """The map as plain text, one line per row of the grid."""
         title = [self.prospect] if self.prospect else []
         return "\n".join([*title, _map_text(self.placements, self.locale)])
-
-    def _repr_html_(self) -> str:
-        return self.to_html()
-
-    def __str__(self) -> str:
-        return self.to_text()
-
-    def __repr__(self) -> str:
-        return self.to_text()
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        printer.text(self.to_text())
 
 
 def stakeholder_map(assessment: Assessment, /, *, locale: Locale = "en") -> StakeholderMap:
@@ -517,8 +515,8 @@ def _row_of(item: object, position: object) -> _Row:
     )
 
 
-@dataclass(frozen=True)
-class BatchView:
+@dataclass(frozen=True, repr=False)
+class BatchView(_View):
     """A summary of many results: counts by grade and product, statuses, findings, failures.
 
     Made by :func:`batch` (or ``df.erpsales.summary()`` on a ``qualify_frame`` result).
@@ -651,18 +649,6 @@ class BatchView:
             f"<div><b>{_e(_label('grade_by_product', loc))}</b></div>{grades}{statuses}"
             f"{findings}{failed}</div>"
         )
-
-    def _repr_html_(self) -> str:
-        return self.to_html()
-
-    def __str__(self) -> str:
-        return self.to_text()
-
-    def __repr__(self) -> str:
-        return self.to_text()
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        printer.text(self.to_text())
 
 
 def batch(results: Iterable[object], /, *, locale: Locale = "en") -> BatchView:

@@ -18,14 +18,13 @@ It needs pandas (``pip install 'erpsales[pandas]'``); ``import erpsales`` does n
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from erpsales._api import _as_date
+from erpsales._rows import VERDICT_COLUMNS, finding_kinds, verdict_row
 from erpsales.assessment import Assessment, ItemError, Verdict
 from erpsales.diff import NO_PRODUCT
-from erpsales.models._enums import Quadrant
-from erpsales.policy._compile import RESOLVER_FINDINGS
 from erpsales.policy._load import seed_policy
 from erpsales.policy._model import Policy
 
@@ -49,12 +48,7 @@ __all__ = [
 ]
 
 #: The columns of a batch result, as ``erpsales.qualify_frame`` returns them.
-BATCH_COLUMNS: tuple[str, ...] = (
-    "id", "name", "owner", "territory", "product", "fit_status", "grade",
-    "descriptor_grade", "window_grade", "months_to_close", "status", "phase", "in_pipeline",
-    "finding_count", "finding_ids", "contradiction_count", "red_flag_count", "warning_count",
-    "devil", "angel", "imp", "sweetheart", "unclassified", "error",
-)  # fmt: skip
+BATCH_COLUMNS: tuple[str, ...] = (*VERDICT_COLUMNS, "error")
 
 #: A batch result: a DataFrame with :data:`BATCH_COLUMNS`, or the results of a batch run.
 Batch: TypeAlias = DataFrame | Iterable[Assessment | Verdict | ItemError]
@@ -75,16 +69,6 @@ def require_pandas(extra: str = "pandas") -> Any:
             f"this erpsales feature needs pandas: pip install 'erpsales[{extra}]'"
         ) from exc
     return pd
-
-
-def finding_kinds(policy: Policy) -> dict[str, str]:
-    """The kind of every finding id ``policy`` can raise, its rules' first, in order.
-
-    The resolver's own findings (``GR-WINDOW-MISMATCH``, ``TM-FINANCIALS-UNKNOWN`` …)
-    follow; they are all warnings.
-    """
-    rules = {rule.id: rule.kind for rule in policy.rules if rule.kind != "grade"}
-    return {**rules, **dict.fromkeys(RESOLVER_FINDINGS, "warning")}
 
 
 def batch_frame(
@@ -129,14 +113,13 @@ def batch_frame(
     for index, item in enumerate(batch):
         if isinstance(item, Assessment):
             dates.add(item.as_of)
-            counts = _kind_counts(f.kind for f in item.findings)
-            rows.append(_row(item.to_verdict(), counts))
+            own = {f.rule_id: f.kind for f in item.findings}  # the kinds it was judged with
+            rows.append(_row(item.to_verdict(), own))
         elif isinstance(item, Verdict):
             undated += 1
             if kinds is None:
                 kinds = finding_kinds(policy or seed_policy())
-            counts = _kind_counts(kinds.get(i, "") for i in item.finding_ids)
-            rows.append(_row(item, counts))
+            rows.append(_row(item, kinds))
         elif isinstance(item, ItemError):
             rows.append({**dict.fromkeys(BATCH_COLUMNS), "id": item.id, "error": item.message})
         else:
@@ -151,37 +134,8 @@ def batch_frame(
     return frame
 
 
-def _kind_counts(kinds: Iterable[str]) -> dict[str, int]:
-    counts = {"contradiction": 0, "red_flag": 0, "warning": 0}
-    for kind in kinds:
-        if kind in counts:
-            counts[kind] += 1
-    return counts
-
-
-def _row(v: Verdict, counts: dict[str, int]) -> dict[str, Any]:
-    return {
-        "id": v.prospect_id,
-        "name": v.prospect_name,
-        "owner": v.owner,
-        "territory": v.territory,
-        "product": v.product,
-        "fit_status": v.fit_status,
-        "grade": v.grade.value,
-        "descriptor_grade": v.descriptor_grade.value,
-        "window_grade": v.window_grade.value,
-        "months_to_close": v.months_to_close,
-        "status": v.status,
-        "phase": v.phase,
-        "in_pipeline": v.in_pipeline,
-        "finding_count": len(v.finding_ids),
-        "finding_ids": ",".join(v.finding_ids),
-        "contradiction_count": counts["contradiction"],
-        "red_flag_count": counts["red_flag"],
-        "warning_count": counts["warning"],
-        **{q.value: v.quadrants.get(q, 0) for q in Quadrant},
-        "error": None,
-    }
+def _row(v: Verdict, kinds: Mapping[str, str]) -> dict[str, Any]:
+    return {**dict(zip(VERDICT_COLUMNS, verdict_row(v, kinds), strict=True)), "error": None}
 
 
 def forecast_pipeline(

@@ -38,8 +38,9 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 from pydantic import BaseModel, ValidationError
 
-from erpsales._api import BackendName, Engine, _as_date, _engine_for
+from erpsales._api import BackendName, _as_date, _engine_for
 from erpsales._io import ColumnKind, _field_names, _is_model, _kind_of, _unwrap
+from erpsales._rows import VERDICT_COLUMNS, finding_kinds
 from erpsales.assessment import Assessment, ItemError
 from erpsales.display import BatchView, batch
 from erpsales.errors import ErpsalesError, InputError
@@ -48,7 +49,6 @@ from erpsales.models._enums import Grade, Quadrant
 from erpsales.models._keyinfo import KeyInfo
 from erpsales.models._people import Stakeholder
 from erpsales.models._prospect import Prospect
-from erpsales.policy._compile import RESOLVER_FINDINGS
 from erpsales.policy._model import Policy
 
 __all__ = [
@@ -67,32 +67,7 @@ Detail = Literal["verdict", "full"]
 ExtraColumns = Literal["error", "ignore"]
 
 #: The output columns of :func:`qualify_frame`, in order (a contract: do not rename).
-RESULT_COLUMNS: Final = (
-    "id",
-    "name",
-    "owner",
-    "territory",
-    "product",
-    "fit_status",
-    "grade",
-    "descriptor_grade",
-    "window_grade",
-    "months_to_close",
-    "status",
-    "phase",
-    "in_pipeline",
-    "finding_count",
-    "finding_ids",
-    "contradiction_count",
-    "red_flag_count",
-    "warning_count",
-    "devil",
-    "angel",
-    "imp",
-    "sweetheart",
-    "unclassified",
-    "error",
-)
+RESULT_COLUMNS: Final = (*VERDICT_COLUMNS, "error")
 #: The columns with ``detail="full"``: :data:`RESULT_COLUMNS`, then the two texts.
 FULL_COLUMNS: Final = (*RESULT_COLUMNS, "grade_reason", "reasons")
 #: The columns of :func:`findings_frame`.
@@ -840,15 +815,6 @@ def _join_people(reader: _Reader, table: Any, keys: list[str | None]) -> None:
 # --------------------------------------------------------------------------- qualifying
 
 
-def _finding_kinds(engine: Engine) -> dict[str, str]:
-    """Rule id → finding kind for the engine's policy (resolver findings are warnings)."""
-    kinds = dict.fromkeys(RESOLVER_FINDINGS, "warning")
-    for rule in engine.program.rules:
-        if rule.spec is not None and rule.role == "finding":
-            kinds[rule.id] = rule.spec.kind
-    return kinds
-
-
 def _echo(data: dict[str, Any]) -> tuple[str | None, str | None, str | None, str | None]:
     """id, name, owner and territory of a row that failed, where they could be read."""
     ident, name, owner, territory = (
@@ -893,7 +859,7 @@ def _run(
         key_info=key_info,
         extra_columns=extra_columns,
     )
-    kinds = _finding_kinds(engine)
+    kinds = finding_kinds(engine.policy)
     full = detail == "full" or keep is not None
     texts = detail == "full"
     out_columns = FULL_COLUMNS if texts else RESULT_COLUMNS
@@ -1102,6 +1068,27 @@ def _long_index(index: Any, positions: list[int]) -> Any:
     return index.take(positions)
 
 
+def _long_frame(
+    data: Any,
+    options: dict[str, Any],
+    columns: Sequence[str],
+    items: Callable[[Assessment], Iterable[Any]],
+    row: Callable[[Assessment, Any], tuple[Any, ...]],
+) -> pd.DataFrame:
+    """One row per item (finding, person) of each assessment, indexed by the input row."""
+    index, results = _results(data, options)
+    out: dict[str, list[Any]] = {c: [] for c in columns}
+    rows: list[int] = []
+    for position, result in enumerate(results):
+        if not isinstance(result, Assessment):
+            continue
+        for item in items(result):
+            rows.append(position)
+            for column, value in zip(columns, row(result, item), strict=True):
+                out[column].append(value)
+    return _frame(out, columns, _long_index(index, rows))
+
+
 def findings_frame(
     data: pd.DataFrame | Iterable[Assessment | ItemError],
     /,
@@ -1144,25 +1131,22 @@ def findings_frame(
         "backend": backend,
         "extra_columns": extra_columns,
     }
-    index, results = _results(data, options)
-    out: dict[str, list[Any]] = {c: [] for c in FINDING_COLUMNS}
-    rows: list[int] = []
-    for position, result in enumerate(results):
-        if not isinstance(result, Assessment):
-            continue
-        for f in result.findings:
-            rows.append(position)
-            out["prospect_id"].append(result.prospect_id)
-            out["rule_id"].append(f.rule_id)
-            out["kind"].append(f.kind)
-            out["severity"].append(f.severity)
-            out["between"].append(",".join(p.value for p in f.between))
-            out["message"].append(f.message.get(lang))
-            out["subject"].append(f.subject)
-            out["risk"].append(f.risk.get(lang) if f.risk else None)
-            out["opportunity"].append(f.opportunity.get(lang) if f.opportunity else None)
-            out["question"].append(f.question.get(lang) if f.question else None)
-    return _frame(out, FINDING_COLUMNS, _long_index(index, rows))
+
+    def row(result: Assessment, f: Any) -> tuple[Any, ...]:
+        return (
+            result.prospect_id,
+            f.rule_id,
+            f.kind,
+            f.severity,
+            ",".join(p.value for p in f.between),
+            f.message.get(lang),
+            f.subject,
+            f.risk.get(lang) if f.risk else None,
+            f.opportunity.get(lang) if f.opportunity else None,
+            f.question.get(lang) if f.question else None,
+        )
+
+    return _long_frame(data, options, FINDING_COLUMNS, lambda r: r.findings, row)
 
 
 def stakeholders_frame(
@@ -1206,25 +1190,22 @@ def stakeholders_frame(
         "backend": backend,
         "extra_columns": extra_columns,
     }
-    index, results = _results(data, options)
-    out: dict[str, list[Any]] = {c: [] for c in STAKEHOLDER_COLUMNS}
-    rows: list[int] = []
-    for position, result in enumerate(results):
-        if not isinstance(result, Assessment):
-            continue
-        for p in result.stakeholders:
-            rows.append(position)
-            out["prospect_id"].append(result.prospect_id)
-            out["name"].append(p.name)
-            out["title"].append(p.title)
-            out["level"].append(p.level.value if p.level else None)
-            out["quadrant"].append(p.quadrant.value)
-            out["roles"].append(";".join(r.value for r in p.roles))
-            out["influence"].append(p.influence)
-            out["support"].append(p.support)
-            out["attention"].append(p.attention)
-            out["advice"].append(p.advice.get(lang) if p.advice else None)
-    return _frame(out, STAKEHOLDER_COLUMNS, _long_index(index, rows))
+
+    def row(result: Assessment, p: Any) -> tuple[Any, ...]:
+        return (
+            result.prospect_id,
+            p.name,
+            p.title,
+            p.level.value if p.level else None,
+            p.quadrant.value,
+            ";".join(r.value for r in p.roles),
+            p.influence,
+            p.support,
+            p.attention,
+            p.advice.get(lang) if p.advice else None,
+        )
+
+    return _long_frame(data, options, STAKEHOLDER_COLUMNS, lambda r: r.stakeholders, row)
 
 
 # --------------------------------------------------------------------------- the accessor
