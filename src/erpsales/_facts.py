@@ -4,7 +4,12 @@ One *prospect fact* per prospect and one *person fact* per stakeholder, as dicts
 by :attr:`FieldSpec.key`. Unknown values are ``None`` here; the durable backend drops
 them (a missing property), the compiled backend tests for ``None``: the same meaning.
 
-Both backends see exactly these facts, so they cannot disagree about what a prospect is.
+Every field is derived by one line of :data:`PROSPECT_DERIVATIONS` or
+:data:`PERSON_DERIVATIONS` (aggregates over the people by :data:`AGGREGATES`). Those lines
+are the only definition of the fact vocabulary: :func:`derivation_code` turns the lines a
+caller needs into Python source, so the fact builder that both backends read
+(:func:`build_facts`) and the compiled backend's fused batch program (which derives only
+the fields its rules read) cannot disagree about what a prospect is.
 """
 
 from __future__ import annotations
@@ -12,7 +17,9 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import itertools
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -25,9 +32,21 @@ from erpsales.models._enums import (
 )
 from erpsales.models._people import Stakeholder
 from erpsales.models._prospect import Prospect
+from erpsales.policy._fields import FIELDS
 from erpsales.policy._model import PolicySettings
 
-__all__ = ["FactContext", "Facts", "add_months", "build_facts", "months_between", "place"]
+__all__ = [
+    "AGGREGATES",
+    "PERSON_DERIVATIONS",
+    "PROSPECT_DERIVATIONS",
+    "FactContext",
+    "Facts",
+    "add_months",
+    "build_facts",
+    "derivation_code",
+    "months_between",
+    "place",
+]
 
 Fact = dict[str, Any]
 
@@ -38,44 +57,6 @@ class Facts:
 
     prospect: Fact
     people: tuple[Fact, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class FactContext:
-    """The settings the fact builder needs, precomputed once per policy."""
-
-    core: frozenset[Industry]
-    tier_map: dict[ProcessComplexity, str]
-    imminent_months: int
-    rounding: str
-    modules: frozenset[str] | None
-    languages: frozenset[str] | None
-    regions: frozenset[str] | None
-    high: int
-    support_high: int
-    assume_roles: frozenset[DecisionRole]
-
-    @classmethod
-    def of(cls, settings: PolicySettings) -> FactContext:
-        """Precompute the context for ``settings``."""
-        caps = settings.capabilities
-
-        def fold(values: tuple[str, ...] | None) -> frozenset[str] | None:
-            return None if values is None else frozenset(v.casefold() for v in values)
-
-        smap = settings.stakeholder_map
-        return cls(
-            core=frozenset(Industry(i) for i in settings.industries.core),
-            tier_map=dict(settings.tier_product_map),
-            imminent_months=settings.grading.imminent_selection_months,
-            rounding=settings.grading.month_rounding,
-            modules=fold(caps.modules),
-            languages=fold(caps.languages),
-            regions=fold(caps.regions),
-            high=smap.high_threshold,
-            support_high=smap.support_threshold,
-            assume_roles=frozenset(smap.assume_influence_for_roles),
-        )
 
 
 _MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
@@ -113,9 +94,99 @@ def months_between(start: dt.date, end: dt.date, rounding: str = "ceil") -> int:
 # Enum members looked up once: attribute access on an Enum class is slow on a hot path.
 _APPROVER, _MAKER, _INFLUENCER, _GATEKEEPER = tuple(DecisionRole)
 _DEVIL, _ANGEL, _IMP, _SWEETHEART, _UNCLASSIFIED = tuple(Quadrant)
-_NO_QUADRANTS = dict.fromkeys(Quadrant, 0)
-_UNKNOWN_SELECTION = SelectionStatus.UNKNOWN
-_NO_ROLES = dict.fromkeys(DecisionRole, 0)
+_SCORES = (None, 1, 2, 3, 4, 5)
+
+
+@dataclass(frozen=True, slots=True)
+class FactContext:
+    """The settings the fact builder needs, precomputed once per policy.
+
+    Attributes:
+        quadrants: ``quadrants[influence][support]``, the quadrant of every pair of scores
+            (``None`` for an unknown score): placing a person is two dict lookups.
+    """
+
+    core: frozenset[Industry]
+    tier_map: dict[ProcessComplexity, str]
+    imminent_months: int
+    rounding: str
+    modules: frozenset[str] | None
+    languages: frozenset[str] | None
+    regions: frozenset[str] | None
+    high: int
+    support_high: int
+    assume_roles: frozenset[DecisionRole]
+    industry_class: dict[Industry | None, str | None] = field(default_factory=dict)
+    quadrants: dict[int | None, dict[int | None, Quadrant]] = field(default_factory=dict)
+    _builder: list[Callable[..., tuple[Fact, tuple[Fact, ...]]]] = field(
+        default_factory=list, repr=False, compare=False
+    )
+
+    @classmethod
+    def of(cls, settings: PolicySettings) -> FactContext:
+        """Precompute the context for ``settings``."""
+        caps = settings.capabilities
+
+        def fold(values: tuple[str, ...] | None) -> frozenset[str] | None:
+            return None if values is None else frozenset(v.casefold() for v in values)
+
+        smap = settings.stakeholder_map
+        core = frozenset(Industry(i) for i in settings.industries.core)
+        classes: dict[Industry | None, str | None] = {None: None}
+        for industry in Industry:
+            classes[industry] = (
+                "core"
+                if industry in core
+                else "other_manufacturing"
+                if industry.is_manufacturing
+                else "non_manufacturing"
+            )
+        high, support_high = smap.high_threshold, smap.support_threshold
+        return cls(
+            core=core,
+            tier_map=dict(settings.tier_product_map),
+            imminent_months=settings.grading.imminent_selection_months,
+            rounding=settings.grading.month_rounding,
+            modules=fold(caps.modules),
+            languages=fold(caps.languages),
+            regions=fold(caps.regions),
+            high=high,
+            support_high=support_high,
+            assume_roles=frozenset(smap.assume_influence_for_roles),
+            industry_class=classes,
+            quadrants={
+                i: {s: _quadrant(i, s, high, support_high) for s in _SCORES} for i in _SCORES
+            },
+        )
+
+    def names(self) -> dict[str, Any]:
+        """The globals that derivation code reads (see :func:`derivation_code`)."""
+        return {
+            **_HELPERS,
+            "_IC": self.industry_class,
+            "_TIER": self.tier_map,
+            "_ROUND": self.rounding,
+            "_IMMINENT": self.imminent_months,
+            "_MODS": self.modules,
+            "_LANGS": self.languages,
+            "_REGS": self.regions,
+            "_QT": self.quadrants,
+            "_ASSUME": self.assume_roles,
+        }
+
+    def builder(self) -> Callable[..., tuple[Fact, tuple[Fact, ...]]]:
+        """The generated builder of every field: ``build(P, D, IMM) -> (fact, people)``."""
+        if not self._builder:
+            self._builder.append(_full_builder(self))
+        return self._builder[0]
+
+
+def _quadrant(influence: int | None, support: int | None, high: int, support_high: int) -> Quadrant:
+    if influence is None or support is None:
+        return _UNCLASSIFIED
+    if influence >= high:
+        return _ANGEL if support >= support_high else _DEVIL
+    return _SWEETHEART if support >= support_high else _IMP
 
 
 def place(person: Stakeholder, ctx: FactContext) -> Quadrant:
@@ -123,16 +194,7 @@ def place(person: Stakeholder, ctx: FactContext) -> Quadrant:
     influence = person.influence
     if influence is None and ctx.assume_roles & person.roles:
         influence = 5
-    support = person.support
-    if influence is None or support is None:
-        return _UNCLASSIFIED
-    if influence >= ctx.high:
-        return _ANGEL if support >= ctx.support_high else _DEVIL
-    return _SWEETHEART if support >= ctx.support_high else _IMP
-
-
-def _count(values: list[str] | None) -> int | None:
-    return None if values is None else len(values)
+    return ctx.quadrants[influence][person.support]
 
 
 def _unsupported(values: list[str] | None, offered: frozenset[str] | None) -> int | None:
@@ -141,10 +203,6 @@ def _unsupported(values: list[str] | None, offered: frozenset[str] | None) -> in
     if offered is None:
         return 0
     return sum(1 for v in values if v.casefold() not in offered)
-
-
-def _days(day: dt.date | None, as_of: dt.date) -> int | None:
-    return None if day is None else (day - as_of).days
 
 
 _ORDER = (
@@ -157,179 +215,326 @@ _ORDER = (
 )
 
 
-def _schedule_order(schedule: Any) -> tuple[int, bool | None, str | None]:
+def _order_violation(schedule: Any) -> str | None:
+    """The first pair of known schedule dates out of order (R-KI-03), as text."""
     known = [(name, label, getattr(schedule, name)) for name, label in _ORDER]
     known = [k for k in known if k[2] is not None]
-    if len(known) < 2:
-        return len(known), None, None
     for (n1, l1, d1), (n2, l2, d2) in itertools.pairwise(known):
         if d1 > d2:
-            return (
-                len(known),
-                False,
-                f"{l1} {n1} {d1.isoformat()} is after {l2} {n2} {d2.isoformat()}",
-            )
-    return len(known), True, None
+            return f"{l1} {n1} {d1.isoformat()} is after {l2} {n2} {d2.isoformat()}"
+    return None
 
 
-def _selection(prospect: Prospect, start: dt.date | None, as_of: dt.date, ctx: FactContext) -> str:
-    if prospect.selection is not _UNKNOWN_SELECTION:
-        return prospect.selection
+def _infer_selection(
+    start: dt.date | None, as_of: dt.date, imminent: dt.date, waiting_on: str | None
+) -> str:
+    """The selection status read from S6 when the prospect does not state it (AMB-28)."""
     if start is not None:
         if start <= as_of:
             return "started"
-        if start <= add_months(as_of, ctx.imminent_months):
+        if start <= imminent:
             return "imminent"
-    if prospect.waiting_on:
+    if waiting_on:
         return "waiting"
     return "unknown"
 
 
+def _leader_advantage(top: str | None, leaders: list[Any] | None) -> bool | None:
+    if top is None or leaders is None:
+        return None
+    folded = top.casefold()
+    return any(folded == a.casefold() for c in leaders for a in c.advantages)
+
+
+_HELPERS: dict[str, Any] = {
+    "_months_between": months_between,
+    "_unsupported": _unsupported,
+    "_order_violation": _order_violation,
+    "_infer_selection": _infer_selection,
+    "_leader_advantage": _leader_advantage,
+    "_SEL_UNKNOWN": SelectionStatus.UNKNOWN,
+    "_HIGHLY_COMPLEX": ProcessComplexity.HIGHLY_COMPLEX,
+    "_APPROVER": _APPROVER,
+    "_MAKER": _MAKER,
+    "_INFLUENCER": _INFLUENCER,
+    "_GATEKEEPER": _GATEKEEPER,
+    "_DEVIL": _DEVIL,
+    "_ANGEL": _ANGEL,
+    "_IMP": _IMP,
+    "_SWEETHEART": _SWEETHEART,
+    "_UNCLASSIFIED": _UNCLASSIFIED,
+    "len": len,
+    "bool": bool,
+    "max": max,
+    "sum": sum,
+    "sorted": sorted,
+    "tuple": tuple,
+}
+
+# -- the derivations ------------------------------------------------------------------------
+#
+# ``name = expression`` lines, in an order where every line only reads names defined above
+# it. ``P`` is the prospect, ``D`` the as-of date, ``IMM`` the date the imminent-selection
+# window ends (AMB-28); names starting with ``_`` are the helpers and the context's values
+# (``FactContext.names``). Names with ``__`` are fact fields; the others are intermediates.
+
+#: Prospect-scope fields (and the intermediates they share).
+PROSPECT_DERIVATIONS: tuple[tuple[str, str], ...] = (
+    ("info", "P.key_info"),
+    ("sched", "info.schedule"),
+    ("budget", "info.budget"),
+    ("req", "info.requirement"),
+    ("dec", "info.decision"),
+    ("comp", "info.competition"),
+    ("ev", "info.key_evaluation"),
+    ("prospect__industry", "P.industry"),
+    ("prospect__industry_class", "_IC[prospect__industry]"),
+    ("prospect__revenue", "P.annual_revenue_rmb"),
+    ("prospect__profit", "P.annual_profit_rmb"),
+    ("prospect__computerisation", "P.computerisation"),
+    ("selection_start", "sched.selection_start"),
+    (
+        "prospect__selection",
+        "P.selection if P.selection is not _SEL_UNKNOWN "
+        "else _infer_selection(selection_start, D, IMM, P.waiting_on)",
+    ),
+    ("prospect__waiting_on_named_event", "bool(P.waiting_on)"),
+    ("prospect__necessity_affirmed", "P.necessity_affirmed"),
+    ("pains", "P.pains"),
+    ("prospect__pain_vendor_unresponsive", "'vendor_unresponsive' in pains"),
+    ("prospect__pain_in_house_unmaintainable", "'in_house_unmaintainable' in pains"),
+    ("prospect__pain_inadequate", "'inadequate_for_scale' in pains"),
+    ("prospect__disqualified", "P.disqualified"),
+    ("installed", "P.system_installed_year"),
+    ("prospect__system_age_years", "None if installed is None else max(0, D.year - installed)"),
+    ("complexity", "P.process_complexity"),
+    ("prospect__matrix_product", "_TIER.get(complexity) if complexity else None"),
+    (
+        "prospect__group_complexity",
+        "None if complexity is None else complexity is _HIGHLY_COMPLEX",
+    ),
+    # the close: months_to_close, else expected_close, else S3; a passed date is not a
+    # known close (AMB-08)
+    ("signing", "sched.contract_signing"),
+    ("close", "P.expected_close or signing"),
+    ("close__days_overdue", "(D - close).days if close is not None and close < D else None"),
+    ("close__date_passed", "None if close is None else close__days_overdue is not None"),
+    ("stated_months", "P.months_to_close"),
+    (
+        "close__months",
+        "stated_months if stated_months is not None else None "
+        "if close is None or close__days_overdue is not None "
+        "else _months_between(D, close, _ROUND)",
+    ),
+    # the schedule S6 … S1 (R-KI-02/03, AMB-17)
+    (
+        "known_dates",
+        "[d for d in (selection_start, sched.selection_end, sched.vendor_decision, signing, "
+        "sched.implementation_start, sched.go_live) if d is not None]",
+    ),
+    ("schedule__known_count", "len(known_dates)"),
+    (
+        "schedule__order_ok",
+        "None if len(known_dates) < 2 else known_dates == sorted(known_dates)",
+    ),
+    (
+        "schedule__order_violation",
+        "None if schedule__order_ok is not False else _order_violation(sched)",
+    ),
+    ("schedule__days_to_signing", "None if signing is None else (signing - D).days"),
+    ("vendor_decision", "sched.vendor_decision"),
+    (
+        "schedule__days_to_vendor_decision",
+        "None if vendor_decision is None else (vendor_decision - D).days",
+    ),
+    (
+        "schedule__days_to_selection_start",
+        "None if selection_start is None else (selection_start - D).days",
+    ),
+    ("go_live", "sched.go_live"),
+    ("schedule__days_to_go_live", "None if go_live is None else (go_live - D).days"),
+    (
+        "schedule__selection_to_signing_months",
+        "_months_between(selection_start, signing, _ROUND) "
+        "if selection_start and signing else None",
+    ),
+    # budget (R-BU, AMB-24)
+    ("budget__mode", "budget.mode"),
+    ("budgeted", "budget.amount_rmb"),
+    ("budget__amount", "budgeted if budgeted is not None else budget.affordable_rmb"),
+    ("covers", "budget.covers"),
+    ("budget__coverage_known", "covers is not None"),
+    ("budget__covers_software", "None if covers is None else 'software' in covers"),
+    ("budget__covers_services", "None if covers is None else 'services' in covers"),
+    ("budget__covers_hardware", "None if covers is None else 'hardware' in covers"),
+    ("budget__covers_database", "None if covers is None else 'database' in covers"),
+    ("budget__covers_network", "None if covers is None else 'network' in covers"),
+    # requirement (R-RQ)
+    ("requirement__motive_known", "req.motive is not None"),
+    ("problems", "req.problems"),
+    ("requirement__problem_count", "None if problems is None else len(problems)"),
+    ("modules", "req.modules"),
+    ("services", "req.services"),
+    ("sites", "req.sites"),
+    ("languages", "req.languages"),
+    ("requirement__needs_software", "None if modules is None else bool(modules)"),
+    ("requirement__needs_services", "None if services is None else bool(services)"),
+    ("requirement__module_count", "None if modules is None else len(modules)"),
+    ("requirement__site_count", "None if sites is None else len(sites)"),
+    ("requirement__language_count", "None if languages is None else len(languages)"),
+    ("requirement__unsupported_module_count", "_unsupported(modules, _MODS)"),
+    ("requirement__unsupported_language_count", "_unsupported(languages, _LANGS)"),
+    ("requirement__unsupported_site_count", "_unsupported(sites, _REGS)"),
+    # decision (R-DE)
+    ("decision__initiator_known", "dec.initiator is not None"),
+    ("decision__makers_known", "bool(dec.decision_makers)"),
+    ("decision__process_known", "dec.process is not None"),
+    ("decision__criteria_known", "bool(dec.criteria)"),
+    ("decision__majority_supports", "dec.majority_supports"),
+    ("decision__parent_role_declared", "dec.parent_company_role is not None"),
+    ("decision__group_hq_role_declared", "dec.group_hq_role is not None"),
+    ("external", "dec.external_roles"),
+    ("decision__external_role_count", "None if external is None else len(external)"),
+    # competition (R-CO) and key evaluation (R-KE)
+    ("competitors", "comp.competitors"),
+    ("leaders", "None if competitors is None else [c for c in competitors if c.leading]"),
+    ("competition__competitor_count", "None if competitors is None else len(competitors)"),
+    ("competition__leader_count", "None if leaders is None else len(leaders)"),
+    ("competition__differentiator_count", "len(comp.differentiators or ())"),
+    ("top", "ev.top_factor"),
+    ("competition__top_factor_is_leader_advantage", "_leader_advantage(top, leaders)"),
+    ("factors", "ev.factors"),
+    ("evaluation__factor_count", "None if factors is None else len(factors)"),
+    ("evaluation__top_factor_known", "top is not None"),
+    ("stakeholders__count", "len(P.stakeholders)"),
+)
+
+#: Person-scope fields; ``Q`` is the stakeholder.
+PERSON_DERIVATIONS: tuple[tuple[str, str], ...] = (
+    ("roles", "Q.roles"),
+    ("person__name", "Q.name"),
+    ("person__influence", "Q.influence"),
+    ("person__support", "Q.support"),
+    (
+        "person__quadrant",
+        "(_QT[5] if _ASSUME and person__influence is None and _ASSUME & roles "
+        "else _QT[person__influence])[person__support]",
+    ),
+    ("person__level", "Q.level"),
+    ("person__is_approver", "_APPROVER in roles"),
+    ("person__is_decision_maker", "_MAKER in roles"),
+    ("person__is_influencer", "_INFLUENCER in roles"),
+    ("person__is_gatekeeper", "_GATEKEEPER in roles"),
+    ("person__role_count", "len(roles)"),
+)
+
+#: Prospect-scope counts over the people: each person adds the expression's value.
+AGGREGATES: tuple[tuple[str, str], ...] = (
+    ("stakeholders__approver_count", "person__is_approver"),
+    ("stakeholders__decision_maker_count", "person__is_decision_maker"),
+    ("stakeholders__influencer_count", "person__is_influencer"),
+    ("stakeholders__gatekeeper_count", "person__is_gatekeeper"),
+    ("stakeholders__devil_count", "person__quadrant is _DEVIL"),
+    ("stakeholders__angel_count", "person__quadrant is _ANGEL"),
+    ("stakeholders__imp_count", "person__quadrant is _IMP"),
+    ("stakeholders__sweetheart_count", "person__quadrant is _SWEETHEART"),
+    ("stakeholders__unclassified_count", "person__quadrant is _UNCLASSIFIED"),
+    (
+        "stakeholders__devil_decider_count",
+        "person__quadrant is _DEVIL and (person__is_approver or person__is_decision_maker)",
+    ),
+)
+
+_NAME = re.compile(r"(?<![.\w'])([A-Za-z_]\w*)")
+
+
+def _closure(
+    table: tuple[tuple[str, str], ...], wanted: Iterable[str], known: Collection[str] = ()
+) -> list[tuple[str, str]]:
+    """The lines of ``table`` that ``wanted`` needs (themselves and what they read), in order."""
+    lines = dict(table)
+    need: set[str] = set()
+    stack = [w for w in wanted if w in lines]
+    while stack:
+        name = stack.pop()
+        if name in need:
+            continue
+        need.add(name)
+        stack += [n for n in _NAME.findall(lines[name]) if n in lines and n not in known]
+    return [(name, code) for name, code in table if name in need]
+
+
+@dataclass(frozen=True, slots=True)
+class DerivationCode:
+    """Source lines deriving a set of fields (see :func:`derivation_code`).
+
+    Attributes:
+        prospect: Lines for the prospect fields, before the loop over the people.
+        loop_init: Lines that zero the aggregates.
+        person: Lines for the person fields, inside ``for Q in P.stakeholders:``.
+        loop_add: Lines that add each person to the aggregates.
+    """
+
+    prospect: list[str]
+    loop_init: list[str]
+    person: list[str]
+    loop_add: list[str]
+
+
+def derivation_code(prospect_fields: Iterable[str], person_fields: Iterable[str]) -> DerivationCode:
+    """Statements deriving ``prospect_fields`` (aggregates included) and ``person_fields``.
+
+    Only the lines those fields need are emitted, so a program derives what it reads and
+    nothing more. Every field becomes a local variable named by its key.
+    """
+    wanted = set(prospect_fields)
+    aggregates = [(name, code) for name, code in AGGREGATES if name in wanted]
+    person = _closure(
+        PERSON_DERIVATIONS,
+        [*person_fields, *(n for _, code in aggregates for n in _NAME.findall(code))],
+    )
+    return DerivationCode(
+        prospect=[f"{name} = {code}" for name, code in _closure(PROSPECT_DERIVATIONS, wanted)],
+        loop_init=[f"{name} = 0" for name, _ in aggregates],
+        person=[f"{name} = {code}" for name, code in person],
+        loop_add=[f"{name} += {code}" for name, code in aggregates],
+    )
+
+
+def _indent(lines: Iterable[str], depth: int) -> list[str]:
+    return ["    " * depth + line for line in lines]
+
+
+_PROSPECT_KEYS = tuple(f.key for f in FIELDS.values() if f.scope == "prospect" and f.phase == 1)
+_PERSON_KEYS = tuple(f.key for f in FIELDS.values() if f.scope == "stakeholder")
+
+
+def _full_builder(ctx: FactContext) -> Callable[..., tuple[Fact, tuple[Fact, ...]]]:
+    code = derivation_code(_PROSPECT_KEYS, _PERSON_KEYS)
+    person = ", ".join(f"{k!r}: {k}" for k in _PERSON_KEYS)
+    fact = ", ".join(f"{k!r}: {k}" for k in _PROSPECT_KEYS)
+    source = "\n".join(
+        [
+            "def build(P, D, IMM):",
+            *_indent(code.prospect, 1),
+            *_indent(code.loop_init, 1),
+            "    people = []",
+            "    for Q in P.stakeholders:",
+            *_indent(code.person, 2),
+            *_indent(code.loop_add, 2),
+            f"        people.append({{{person}}})",
+            f"    return {{{fact}}}, tuple(people)",
+            "",
+        ]
+    )
+    namespace = {**ctx.names(), "__builtins__": {}}
+    exec(compile(source, "<erpsales:build_facts>", "exec"), namespace)  # generated code
+    builder: Callable[..., tuple[Fact, tuple[Fact, ...]]] = namespace["build"]
+    builder.__erpsales_source__ = source  # type: ignore[attr-defined]
+    return builder
+
+
 def build_facts(prospect: Prospect, ctx: FactContext, as_of: dt.date) -> Facts:
     """Derive the prospect fact and the person facts of ``prospect`` as of ``as_of``."""
-    info = prospect.key_info
-    sched, budget, req = info.schedule, info.budget, info.requirement
-    dec, comp, ev = info.decision, info.competition, info.key_evaluation
-    industry = prospect.industry
-    if industry is None:
-        industry_class = None
-    elif industry in ctx.core:
-        industry_class = "core"
-    else:
-        industry_class = "other_manufacturing" if industry.is_manufacturing else "non_manufacturing"
-
-    close = prospect.expected_close or sched.contract_signing
-    overdue = (as_of - close).days if close is not None and close < as_of else None
-    if prospect.months_to_close is not None:
-        months: int | None = prospect.months_to_close
-    elif close is None or overdue is not None:
-        months = None  # no date, or a date that has passed: the close is not known (AMB-08)
-    else:
-        months = months_between(as_of, close, ctx.rounding)
-
-    known_count, order_ok, violation = _schedule_order(sched)
-    cycle = (
-        months_between(sched.selection_start, sched.contract_signing, ctx.rounding)
-        if sched.selection_start and sched.contract_signing
-        else None
-    )
-    covers = budget.covers
-    amount = budget.amount_rmb if budget.amount_rmb is not None else budget.affordable_rmb
-
-    competitors = comp.competitors
-    leaders = [c for c in competitors if c.leading] if competitors is not None else None
-    top = ev.top_factor
-    top_is_leader = (
-        None
-        if top is None or leaders is None
-        else any(top.casefold() == a.casefold() for c in leaders for a in c.advantages)
-    )
-
-    people: list[Fact] = []
-    quad_counts = dict(_NO_QUADRANTS)
-    role_counts = dict(_NO_ROLES)
-    devil_deciders = 0
-    for person in prospect.stakeholders:
-        quadrant = place(person, ctx)
-        quad_counts[quadrant] += 1
-        roles = person.roles
-        for role in roles:
-            role_counts[role] += 1
-        approver, maker = _APPROVER in roles, _MAKER in roles
-        if quadrant is _DEVIL and (approver or maker):
-            devil_deciders += 1
-        people.append(
-            {
-                "person__name": person.name,
-                "person__influence": person.influence,
-                "person__support": person.support,
-                "person__quadrant": quadrant,
-                "person__level": person.level,
-                "person__is_approver": approver,
-                "person__is_decision_maker": maker,
-                "person__is_influencer": _INFLUENCER in roles,
-                "person__is_gatekeeper": _GATEKEEPER in roles,
-                "person__role_count": len(roles),
-            }
-        )
-    complexity = prospect.process_complexity
-    fact: Fact = {
-        "prospect__industry": industry,
-        "prospect__industry_class": industry_class,
-        "prospect__revenue": prospect.annual_revenue_rmb,
-        "prospect__profit": prospect.annual_profit_rmb,
-        "prospect__computerisation": prospect.computerisation,
-        "prospect__selection": _selection(prospect, sched.selection_start, as_of, ctx),
-        "prospect__waiting_on_named_event": bool(prospect.waiting_on),
-        "prospect__necessity_affirmed": prospect.necessity_affirmed,
-        "prospect__pain_vendor_unresponsive": "vendor_unresponsive" in prospect.pains,
-        "prospect__pain_in_house_unmaintainable": "in_house_unmaintainable" in prospect.pains,
-        "prospect__pain_inadequate": "inadequate_for_scale" in prospect.pains,
-        "prospect__disqualified": prospect.disqualified,
-        "prospect__system_age_years": (
-            None
-            if prospect.system_installed_year is None
-            else max(0, as_of.year - prospect.system_installed_year)
-        ),
-        "prospect__matrix_product": ctx.tier_map.get(complexity) if complexity else None,
-        "prospect__group_complexity": (
-            None if complexity is None else complexity is ProcessComplexity.HIGHLY_COMPLEX
-        ),
-        "close__months": months,
-        "close__date_passed": None if close is None else overdue is not None,
-        "close__days_overdue": overdue,
-        "schedule__known_count": known_count,
-        "schedule__order_ok": order_ok,
-        "schedule__order_violation": violation,
-        "schedule__days_to_signing": _days(sched.contract_signing, as_of),
-        "schedule__days_to_vendor_decision": _days(sched.vendor_decision, as_of),
-        "schedule__days_to_selection_start": _days(sched.selection_start, as_of),
-        "schedule__days_to_go_live": _days(sched.go_live, as_of),
-        "schedule__selection_to_signing_months": cycle,
-        "budget__mode": budget.mode,
-        "budget__amount": amount,
-        "budget__coverage_known": covers is not None,
-        "budget__covers_software": None if covers is None else "software" in covers,
-        "budget__covers_services": None if covers is None else "services" in covers,
-        "budget__covers_hardware": None if covers is None else "hardware" in covers,
-        "budget__covers_database": None if covers is None else "database" in covers,
-        "budget__covers_network": None if covers is None else "network" in covers,
-        "requirement__motive_known": req.motive is not None,
-        "requirement__problem_count": _count(req.problems),
-        "requirement__needs_software": None if req.modules is None else bool(req.modules),
-        "requirement__needs_services": None if req.services is None else bool(req.services),
-        "requirement__module_count": _count(req.modules),
-        "requirement__site_count": _count(req.sites),
-        "requirement__language_count": _count(req.languages),
-        "requirement__unsupported_module_count": _unsupported(req.modules, ctx.modules),
-        "requirement__unsupported_language_count": _unsupported(req.languages, ctx.languages),
-        "requirement__unsupported_site_count": _unsupported(req.sites, ctx.regions),
-        "decision__initiator_known": dec.initiator is not None,
-        "decision__makers_known": bool(dec.decision_makers),
-        "decision__process_known": dec.process is not None,
-        "decision__criteria_known": bool(dec.criteria),
-        "decision__majority_supports": dec.majority_supports,
-        "decision__parent_role_declared": dec.parent_company_role is not None,
-        "decision__group_hq_role_declared": dec.group_hq_role is not None,
-        "decision__external_role_count": None
-        if dec.external_roles is None
-        else len(dec.external_roles),
-        "competition__competitor_count": None if competitors is None else len(competitors),
-        "competition__leader_count": None if leaders is None else len(leaders),
-        "competition__differentiator_count": len(comp.differentiators or ()),
-        "competition__top_factor_is_leader_advantage": top_is_leader,
-        "evaluation__factor_count": _count(ev.factors),
-        "evaluation__top_factor_known": top is not None,
-        "stakeholders__count": len(people),
-        "stakeholders__approver_count": role_counts[_APPROVER],
-        "stakeholders__decision_maker_count": role_counts[_MAKER],
-        "stakeholders__influencer_count": role_counts[_INFLUENCER],
-        "stakeholders__gatekeeper_count": role_counts[_GATEKEEPER],
-        "stakeholders__devil_count": quad_counts[_DEVIL],
-        "stakeholders__angel_count": quad_counts[_ANGEL],
-        "stakeholders__imp_count": quad_counts[_IMP],
-        "stakeholders__sweetheart_count": quad_counts[_SWEETHEART],
-        "stakeholders__unclassified_count": quad_counts[_UNCLASSIFIED],
-        "stakeholders__devil_decider_count": devil_deciders,
-    }
-    return Facts(fact, tuple(people))
+    fact, people = ctx.builder()(prospect, as_of, add_months(as_of, ctx.imminent_months))
+    return Facts(fact, people)

@@ -6,6 +6,7 @@ meaning of a firing cannot differ between backends.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -44,6 +45,13 @@ _QUADRANT_COUNTS = tuple((q, f"stakeholders__{q.value}_count") for q in Quadrant
 _ROLE_ORDER = tuple(DecisionRole)
 _QUADRANTS = {q.value: q for q in Quadrant}
 _SEED_NUMBER = {"devil": 1, "imp": 2, "angel": 3, "sweetheart": 4}
+_FINANCIALS = ("revenue", "profit")
+_CACHE_SIZE = 65_536
+
+
+def _sign(value: int | None) -> int | None:
+    """``None`` for an unknown amount, ``-1`` for a negative one, else ``1``."""
+    return None if value is None else -1 if value < 0 else 1
 
 
 class _Template:
@@ -113,6 +121,11 @@ class FitResult:
     reasons: tuple[tuple[str, dict[str, Any]], ...]
     profit_short: bool = False
 
+    @property
+    def reasons_read_financials(self) -> bool:
+        """Whether a reason's values hold the revenue or the profit."""
+        return any(k in values for _, values in self.reasons for k in _FINANCIALS)
+
 
 @dataclass(frozen=True, slots=True)
 class GradeResult:
@@ -163,6 +176,8 @@ class Resolver:
         self.phase_map = settings.pipeline.phase_map
         self.pipeline_grades = frozenset(settings.pipeline.pipeline_grades)
         self._texts: dict[str, Text] = {}
+        self._fit_cache: dict[tuple[Any, ...], FitResult] = {}
+        self._grade_cache: dict[tuple[Any, ...], GradeResult] = {}
         self._catalogs: dict[str, _Renderer] = {}
         # per quadrant: (attention priority, the enum member, seed number, advice)
         self._quadrant_info = {
@@ -187,33 +202,72 @@ class Resolver:
     # -- phase 1 → verdict -------------------------------------------------------------
 
     def fit(self, fired: list[int], fact: Mapping[str, Any]) -> FitResult:
-        """Decide product fit from the phase-1 firings (R-TM, AMB-01..05)."""
-        s = self.settings
+        """Decide product fit from the phase-1 firings (R-TM, AMB-01..05), with its reasons."""
         revenue, profit = fact["prospect__revenue"], fact["prospect__profit"]
-        industry_class = fact["prospect__industry_class"]
-        fired_set = set(fired)
+        decided = self.fit_decision(
+            tuple(fired), revenue is not None, _sign(profit), fact["prospect__industry_class"]
+        )
+        if not decided.reasons_read_financials:
+            return decided
+        figures = {"revenue": revenue, "profit": profit}
+        reasons = tuple(
+            (key, {**values, **{k: figures[k] for k in _FINANCIALS if k in values}})
+            for key, values in decided.reasons
+        )
+        return dataclasses.replace(decided, reasons=reasons)
+
+    def fit_decision(
+        self,
+        fired: tuple[int, ...],
+        revenue_known: bool,
+        profit_sign: int | None,
+        industry_class: str | None,
+    ) -> FitResult:
+        """Product fit from what it depends on, and nothing else.
+
+        That is: the firings, whether revenue is known, the profit's sign (``None`` when
+        unknown, ``-1`` for a loss, else ``1``) and the industry class. The revenue
+        and profit in the reasons' values are ``None`` here (:meth:`fit` fills them in).
+        Computed once per combination and remembered.
+        """
+        key = (fired, revenue_known, profit_sign, industry_class)
+        cached = self._fit_cache.get(key)
+        if cached is None:
+            cached = self._decide_fit(*key)
+            if len(self._fit_cache) < _CACHE_SIZE:
+                self._fit_cache[key] = cached
+        return cached
+
+    def _decide_fit(
+        self,
+        fired: tuple[int, ...],
+        revenue_known: bool,
+        profit_sign: int | None,
+        industry_class: str | None,
+    ) -> FitResult:
+        s = self.settings
         by_revenue = tuple(self.revenue_rule[i] for i in fired if i in self.revenue_rule)
         profit_ok = [self.profit_rule[i] for i in fired if i in self.profit_rule]
         profit_suggests = (
             max(profit_ok, key=self.rank.__getitem__)
-            if profit_ok and profit is not None and profit >= 0
+            if profit_ok and profit_sign is not None and profit_sign >= 0
             else None
         )
         strict = s.profit_rule == "strict"
         candidates = tuple(p for p in by_revenue if not strict or p in profit_ok)
         missing: list[tuple[str, dict[str, Any]]] = []
-        if revenue is None:
+        if not revenue_known:
             missing.append(("reason.revenue_unknown", {}))
-        if profit is None and strict:
+        if profit_sign is None and strict:
             missing.append(("reason.profit_unknown", {}))
-        elif profit is not None and profit < 0 and strict:
+        elif profit_sign is not None and profit_sign < 0 and strict:
             missing.append(("reason.profit_negative", {}))
         if industry_class is None and (s.industries.require_manufacturing or strict):
             missing.append(("reason.industry_unknown", {}))
         reasons: list[tuple[str, dict[str, Any]]] = []
         status: FitStatus
         profit_short = False
-        if industry_class is not None and self.market_rule not in fired_set:
+        if industry_class is not None and self.market_rule not in fired:
             # a known sector outside the market decides, whatever else is missing (R-TM-05)
             status = "no_fit"
             reasons.append(
@@ -231,8 +285,8 @@ class Resolver:
             status = "fit"
             best = self.products[candidates[0]]
             values = {
-                "revenue": revenue,
-                "profit": profit,
+                "revenue": None,
+                "profit": None,
                 "product": best.id,
                 "floor": best.profit_min_rmb,
             }
@@ -242,7 +296,7 @@ class Resolver:
                 profit_short = True
                 key = (
                     "reason.revenue_primary"
-                    if profit is not None
+                    if profit_sign is not None
                     else "reason.revenue_primary_unknown"
                 )
                 reasons.append((key, values))
@@ -252,7 +306,7 @@ class Resolver:
             reasons.append(
                 (
                     "reason.profit_below",
-                    {"profit": profit, "product": first.id, "floor": first.profit_min_rmb},
+                    {"profit": None, "product": first.id, "floor": first.profit_min_rmb},
                 )
             )
         if status != "fit":
@@ -273,13 +327,26 @@ class Resolver:
 
     def grade(self, fired: list[int], fact: Mapping[str, Any]) -> GradeResult:
         """Decide the grade from the phase-1 firings (R-GR, AMB-08, 09, 12, 27)."""
+        return self.grade_decision(tuple(fired), fact["prospect__computerisation"] == "unknown")
+
+    def grade_decision(self, fired: tuple[int, ...], status_unknown: bool) -> GradeResult:
+        """The grade from what it depends on: the firings and whether the status is unknown."""
+        key = (fired, status_unknown)
+        cached = self._grade_cache.get(key)
+        if cached is None:
+            cached = self._decide_grade(fired, status_unknown)
+            if len(self._grade_cache) < _CACHE_SIZE:
+                self._grade_cache[key] = cached
+        return cached
+
+    def _decide_grade(self, fired: tuple[int, ...], status_unknown: bool) -> GradeResult:
         g = self.settings.grading
         window = next((self.window_rule[i] for i in fired if i in self.window_rule), Grade.D)
         described = [self.grade_rule[i] for i in fired if i in self.grade_rule]
         descriptor = max(
             (r.grade for r in described if r.grade), key=lambda x: x.rank, default=Grade.D
         )
-        if fact["prospect__computerisation"] == "unknown":
+        if status_unknown:
             cap = g.unknown_status_cap
             grade = min(window, cap, key=lambda x: x.rank)
             basis = "window_capped"
@@ -419,7 +486,7 @@ class Resolver:
         fit, grade = firings.decision
         pfact = facts.prospect
         rules = self.rules
-        ids = [note[0] for note in self._notes(fit, grade, pfact)]
+        ids = list(self.note_ids(fit, grade))
         fired = sorted([(i, -1) for i in firings.verdict] + firings.people)
         ids += [rules[i].id for i, _ in fired]
         return build(
@@ -503,10 +570,30 @@ class Resolver:
             },
         )
 
+    @staticmethod
+    def note_ids(fit: FitResult, grade: GradeResult) -> tuple[str, ...]:
+        """The ids of the resolver's own findings: they depend on the two decisions only."""
+        ids: list[str] = []
+        if fit.status == "unknown":
+            ids.append("TM-FINANCIALS-UNKNOWN")
+        if fit.profit_short:
+            ids.append("TM-PROFIT-BELOW-FLOOR")
+        if fit.status == "fit" and len(fit.candidates) > 1:
+            ids.append("TM-BAND-AMBIGUOUS")
+        if grade.basis == "window_capped":
+            ids.append("GR-UNKNOWN-STATUS")
+        elif grade.descriptor is not grade.window:
+            ids.append("GR-WINDOW-MISMATCH")
+        return tuple(ids)
+
     def _notes(self, fit: FitResult, grade: GradeResult, fact: Mapping[str, Any]) -> list[_Note]:
         """The resolver's own findings, as data: (id, severity, message values, evidence, ask?)."""
-        notes: list[_Note] = []
-        if fit.status == "unknown":
+        return [self._note(rule_id, fit, grade, fact) for rule_id in self.note_ids(fit, grade)]
+
+    def _note(
+        self, rule_id: str, fit: FitResult, grade: GradeResult, fact: Mapping[str, Any]
+    ) -> _Note:
+        if rule_id == "TM-FINANCIALS-UNKNOWN":
             o = self.overrides
             reasons = [k for k, _ in fit.reasons if k.endswith(("unknown", "negative"))]
             template = "finding.TM-FINANCIALS-UNKNOWN"
@@ -526,33 +613,31 @@ class Resolver:
                 "prospect.profit": fact["prospect__profit"],
                 "prospect.industry": fact["prospect__industry"],
             }
-            notes.append(("TM-FINANCIALS-UNKNOWN", "medium", message, evidence, True))
-        if fit.profit_short:
+            return (rule_id, "medium", message, evidence, True)
+        if rule_id == "TM-PROFIT-BELOW-FLOOR":
             values = dict(fit.reasons[0][1])
             evidence = {"prospect.profit": fact["prospect__profit"], "fit.product": fit.product}
-            notes.append(("TM-PROFIT-BELOW-FLOOR", "low", values, evidence, True))
-        if fit.status == "fit" and len(fit.candidates) > 1:
+            return (rule_id, "low", values, evidence, True)
+        if rule_id == "TM-BAND-AMBIGUOUS":
             values = {"products": "/".join(fit.candidates), "product": fit.product}
             evidence = {"prospect.revenue": fact["prospect__revenue"]}
-            notes.append(("TM-BAND-AMBIGUOUS", "low", values, evidence, False))
-        if grade.basis == "window_capped":
+            return (rule_id, "low", values, evidence, False)
+        if rule_id == "GR-UNKNOWN-STATUS":
             values = {"cap": self.settings.grading.unknown_status_cap.value}
             evidence = {"prospect.computerisation": "unknown"}
-            notes.append(("GR-UNKNOWN-STATUS", "medium", values, evidence, True))
-        elif grade.descriptor is not grade.window:
-            values = {
-                "descriptor_grade": grade.descriptor.value,
-                "window_grade": grade.window.value,
-                "basis": grade.basis,
-                "grade": grade.grade.value,
-            }
-            evidence = {
-                "grading.descriptor_grade": grade.descriptor.value,
-                "grading.window_grade": grade.window.value,
-                "close.months": fact["close__months"],
-            }
-            notes.append(("GR-WINDOW-MISMATCH", "low", values, evidence, False))
-        return notes
+            return (rule_id, "medium", values, evidence, True)
+        values = {
+            "descriptor_grade": grade.descriptor.value,
+            "window_grade": grade.window.value,
+            "basis": grade.basis,
+            "grade": grade.grade.value,
+        }
+        evidence = {
+            "grading.descriptor_grade": grade.descriptor.value,
+            "grading.window_grade": grade.window.value,
+            "close.months": fact["close__months"],
+        }
+        return ("GR-WINDOW-MISMATCH", "low", values, evidence, False)
 
     def _resolver_findings(
         self, fit: FitResult, grade: GradeResult, fact: Mapping[str, Any]
