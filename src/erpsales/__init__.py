@@ -10,6 +10,7 @@ Qualify a prospect against the bundled seed playbook::
 
 from erpsales._api import Engine, qualify, qualify_many
 from erpsales._dask import qualify_dask
+from erpsales._rows import VERDICT_COLUMNS
 from erpsales.assessment import (
     Assessment,
     Finding,
@@ -100,6 +101,7 @@ def _needs_pandas(name: str, error: ImportError) -> object:
 
 
 __all__ = [
+    "VERDICT_COLUMNS",
     "Assessment",
     "BackendUnavailableError",
     "Budget",

@@ -37,8 +37,10 @@ from erpsales.policy._model import PolicySettings
 
 __all__ = [
     "AGGREGATES",
+    "ASSUMED_INFLUENCE",
     "PERSON_DERIVATIONS",
     "PROSPECT_DERIVATIONS",
+    "SUMS",
     "FactContext",
     "Facts",
     "add_months",
@@ -95,6 +97,7 @@ def months_between(start: dt.date, end: dt.date, rounding: str = "ceil") -> int:
 _APPROVER, _MAKER, _INFLUENCER, _GATEKEEPER = tuple(DecisionRole)
 _DEVIL, _ANGEL, _IMP, _SWEETHEART, _UNCLASSIFIED = tuple(Quadrant)
 _SCORES = (None, 1, 2, 3, 4, 5)
+_QUADRANT_WEIGHTS = {q: 1 << (32 * i) for i, q in enumerate(Quadrant)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,6 +266,7 @@ _HELPERS: dict[str, Any] = {
     "_IMP": _IMP,
     "_SWEETHEART": _SWEETHEART,
     "_UNCLASSIFIED": _UNCLASSIFIED,
+    "_QW": _QUADRANT_WEIGHTS,
     "len": len,
     "bool": bool,
     "max": max,
@@ -415,11 +419,7 @@ PERSON_DERIVATIONS: tuple[tuple[str, str], ...] = (
     ("person__name", "Q.name"),
     ("person__influence", "Q.influence"),
     ("person__support", "Q.support"),
-    (
-        "person__quadrant",
-        "(_QT[5] if _ASSUME and person__influence is None and _ASSUME & roles "
-        "else _QT[person__influence])[person__support]",
-    ),
+    ("person__quadrant", "_QT[person__influence][person__support]"),
     ("person__level", "Q.level"),
     ("person__is_approver", "_APPROVER in roles"),
     ("person__is_decision_maker", "_MAKER in roles"),
@@ -428,23 +428,32 @@ PERSON_DERIVATIONS: tuple[tuple[str, str], ...] = (
     ("person__role_count", "len(roles)"),
 )
 
-#: Prospect-scope counts over the people: each person adds the expression's value.
-AGGREGATES: tuple[tuple[str, str], ...] = (
+#: Person lines that replace those of the same name when the policy assumes high influence
+#: for some roles (``stakeholder_map.assume_influence_for_roles``, AMB-16).
+ASSUMED_INFLUENCE: dict[str, str] = {
+    "person__quadrant": "(_QT[5] if person__influence is None and _ASSUME & roles "
+    "else _QT[person__influence])[person__support]",
+}
+
+#: Sums over the people: each person adds the expression's value. The quadrant counts
+#: share one sum, a 32-bit field per quadrant (one addition per person, not five).
+SUMS: tuple[tuple[str, str], ...] = (
     ("stakeholders__approver_count", "person__is_approver"),
     ("stakeholders__decision_maker_count", "person__is_decision_maker"),
     ("stakeholders__influencer_count", "person__is_influencer"),
     ("stakeholders__gatekeeper_count", "person__is_gatekeeper"),
-    ("stakeholders__devil_count", "person__quadrant is _DEVIL"),
-    ("stakeholders__angel_count", "person__quadrant is _ANGEL"),
-    ("stakeholders__imp_count", "person__quadrant is _IMP"),
-    ("stakeholders__sweetheart_count", "person__quadrant is _SWEETHEART"),
-    ("stakeholders__unclassified_count", "person__quadrant is _UNCLASSIFIED"),
+    ("quadrant_tally", "_QW[person__quadrant]"),
     (
         "stakeholders__devil_decider_count",
         "person__quadrant is _DEVIL and (person__is_approver or person__is_decision_maker)",
     ),
 )
 
+#: Prospect-scope fields read off the sums, after the loop over the people.
+AGGREGATES: tuple[tuple[str, str], ...] = tuple(
+    (f"stakeholders__{q.value}_count", f"quadrant_tally >> {32 * i} & 0xFFFFFFFF")
+    for i, q in enumerate(Quadrant)
+)
 _NAME = re.compile(r"(?<![.\w'])([A-Za-z_]\w*)")
 
 
@@ -470,34 +479,43 @@ class DerivationCode:
 
     Attributes:
         prospect: Lines for the prospect fields, before the loop over the people.
-        loop_init: Lines that zero the aggregates.
+        loop_init: Lines that zero the sums.
         person: Lines for the person fields, inside ``for Q in P.stakeholders:``.
-        loop_add: Lines that add each person to the aggregates.
+        loop_add: Lines that add each person to the sums.
+        after: Lines for the fields read off the sums, after the loop.
     """
 
     prospect: list[str]
     loop_init: list[str]
     person: list[str]
     loop_add: list[str]
+    after: list[str]
 
 
-def derivation_code(prospect_fields: Iterable[str], person_fields: Iterable[str]) -> DerivationCode:
+def derivation_code(
+    ctx: FactContext, prospect_fields: Iterable[str], person_fields: Iterable[str]
+) -> DerivationCode:
     """Statements deriving ``prospect_fields`` (aggregates included) and ``person_fields``.
 
     Only the lines those fields need are emitted, so a program derives what it reads and
     nothing more. Every field becomes a local variable named by its key.
     """
     wanted = set(prospect_fields)
-    aggregates = [(name, code) for name, code in AGGREGATES if name in wanted]
+    after = _closure(AGGREGATES, wanted)
+    sums = _closure(SUMS, [*wanted, *(n for _, code in after for n in _NAME.findall(code))])
+    people = PERSON_DERIVATIONS
+    if ctx.assume_roles:
+        people = tuple((name, ASSUMED_INFLUENCE.get(name, code)) for name, code in people)
     person = _closure(
-        PERSON_DERIVATIONS,
-        [*person_fields, *(n for _, code in aggregates for n in _NAME.findall(code))],
+        people,
+        [*person_fields, *(n for _, code in sums for n in _NAME.findall(code))],
     )
     return DerivationCode(
         prospect=[f"{name} = {code}" for name, code in _closure(PROSPECT_DERIVATIONS, wanted)],
-        loop_init=[f"{name} = 0" for name, _ in aggregates],
+        loop_init=[f"{name} = 0" for name, _ in sums],
         person=[f"{name} = {code}" for name, code in person],
-        loop_add=[f"{name} += {code}" for name, code in aggregates],
+        loop_add=[f"{name} += {code}" for name, code in sums],
+        after=[f"{name} = {code}" for name, code in after],
     )
 
 
@@ -510,7 +528,7 @@ _PERSON_KEYS = tuple(f.key for f in FIELDS.values() if f.scope == "stakeholder")
 
 
 def _full_builder(ctx: FactContext) -> Callable[..., tuple[Fact, tuple[Fact, ...]]]:
-    code = derivation_code(_PROSPECT_KEYS, _PERSON_KEYS)
+    code = derivation_code(ctx, _PROSPECT_KEYS, _PERSON_KEYS)
     person = ", ".join(f"{k!r}: {k}" for k in _PERSON_KEYS)
     fact = ", ".join(f"{k!r}: {k}" for k in _PROSPECT_KEYS)
     source = "\n".join(
@@ -523,6 +541,7 @@ def _full_builder(ctx: FactContext) -> Callable[..., tuple[Fact, tuple[Fact, ...
             *_indent(code.person, 2),
             *_indent(code.loop_add, 2),
             f"        people.append({{{person}}})",
+            *_indent(code.after, 1),
             f"    return {{{fact}}}, tuple(people)",
             "",
         ]

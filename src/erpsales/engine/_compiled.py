@@ -16,59 +16,101 @@ from erpsales.engine._base import Firings, Judge
 from erpsales.policy._compile import CompiledRule, Program, Stage
 from erpsales.policy._expr import AnyOf, Compare, Cond, Const, Field, Known, Operand
 
-__all__ = ["CompiledBackend"]
+__all__ = ["CompiledBackend", "Emitter"]
 
 StageFn = Callable[..., list[int]]
 
 
-class _Emitter:
-    def __init__(self) -> None:
+class Emitter:
+    """Python source for checked conditions.
+
+    Args:
+        named: Name each field's local variable by its fact key (``budget__amount``), as the
+            fused program's derivation lines define them; else ``_0``, ``_1`` … loaded from
+            the fact dict.
+    """
+
+    def __init__(self, *, named: bool = False) -> None:
         self.consts: list[Any] = []
         self.locals: dict[str, str] = {}
         self.phases: dict[str, int] = {}
+        self.named = named
 
     def var(self, field: Field) -> str:
+        """The local variable holding ``field``."""
         key = field.spec.key
         if key not in self.locals:
-            self.locals[key] = f"_{len(self.locals)}"
+            self.locals[key] = key if self.named else f"_{len(self.locals)}"
             self.phases[key] = field.spec.phase
         return self.locals[key]
 
     def const(self, value: Any) -> str:
+        """An expression for the constant ``value`` (from the constants tuple ``_K``)."""
         if isinstance(value, bool | int):
             return repr(value)
         self.consts.append(value)
         return f"_K[{len(self.consts) - 1}]"
 
     def operand(self, op: Operand, guards: list[str]) -> str:
+        """An expression for ``op``; the fields it reads are added to ``guards``."""
         if isinstance(op, Field):
             name = self.var(op)
-            guards.append(f"{name} is not None")
+            guards.append(name)
             return name
         if isinstance(op, Const):
             return self.const(op.value)
         return f"({self.operand(op.left, guards)} {op.op} {self.operand(op.right, guards)})"
 
-    def cond(self, cond: Cond) -> str:
+    def cond(self, cond: Cond, known: set[str] | None = None) -> str:
+        """An expression that is true exactly when ``cond`` holds (unknown compares false).
+
+        ``known`` holds the variables already tested ``is not None`` by the conjunction
+        this condition is part of; the ones this condition proves known are added to it.
+        """
+        known = set() if known is None else known
         if isinstance(cond, Compare):
+            if isinstance(cond.right, Const) and cond.op in ("==", "!="):
+                # ``None == value`` is already false; a bool field holds True, False or None
+                value = cond.right.value
+                name = self.var(cond.left)
+                if cond.left.spec.type == "bool" and isinstance(value, bool):
+                    known.add(name)
+                    return f"({name} is {value if cond.op == '==' else not value})"
+                if cond.op == "==":
+                    known.add(name)
+                    return f"({name} == {self.const(value)})"
             guards: list[str] = []
             left = self.operand(cond.left, guards)
             right = self.operand(cond.right, guards)
-            return "(" + " and ".join([*dict.fromkeys(guards), f"{left} {cond.op} {right}"]) + ")"
+            tests = [f"{g} is not None" for g in dict.fromkeys(guards) if g not in known]
+            known.update(guards)
+            return "(" + " and ".join([*tests, f"{left} {cond.op} {right}"]) + ")"
         if isinstance(cond, Known):
-            return f"({self.var(cond.field)} is {'not ' if cond.known else ''}None)"
+            name = self.var(cond.field)
+            if not cond.known:
+                return f"({name} is None)"
+            if name in known:
+                return "True"
+            known.add(name)
+            return f"({name} is not None)"
         if isinstance(cond, AnyOf):
             name = self.var(cond.field)
             values = self.const(frozenset(cond.values))
-            return f"({name} is not None and {name} {'not in' if cond.negated else 'in'} {values})"
+            if not cond.negated:  # None is never among the values
+                known.add(name)
+                return f"({name} in {values})"
+            test = "" if name in known else f"{name} is not None and "
+            known.add(name)
+            return f"({test}{name} not in {values})"
         if not cond.items:
             return "True" if cond.all_of else "False"
-        joiner = " and " if cond.all_of else " or "
-        return "(" + joiner.join(self.cond(c) for c in cond.items) + ")"
+        if cond.all_of:  # each item may rely on what the ones before it proved
+            return "(" + " and ".join(self.cond(c, known) for c in cond.items) + ")"
+        return "(" + " or ".join(self.cond(c, set(known)) for c in cond.items) + ")"
 
 
 def _compile_stage(rules: tuple[CompiledRule, ...], name: str) -> StageFn:
-    emitter = _Emitter()
+    emitter = Emitter()
     body = [
         f"    if {emitter.cond(rule.cond)}:\n        _out.append({rule.index})" for rule in rules
     ]
