@@ -38,14 +38,15 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 from pydantic import BaseModel, ValidationError
 
-from erpsales._api import BackendName, _as_date, _engine_for
+from erpsales._api import BackendName, Engine, _as_date, _engine_for
+from erpsales._gc import paused_gc
 from erpsales._io import ColumnKind, _field_names, _is_model, _kind_of, _unwrap
-from erpsales._rows import VERDICT_COLUMNS, finding_kinds
+from erpsales._rows import VERDICT_COLUMNS, finding_kinds, verdict_row
 from erpsales.assessment import Assessment, ItemError
 from erpsales.display import BatchView, batch
 from erpsales.errors import ErpsalesError, InputError
 from erpsales.i18n import Locale
-from erpsales.models._enums import Grade, Quadrant
+from erpsales.models._enums import Quadrant
 from erpsales.models._keyinfo import KeyInfo
 from erpsales.models._people import Stakeholder
 from erpsales.models._prospect import Prospect
@@ -815,6 +816,39 @@ def _join_people(reader: _Reader, table: Any, keys: list[str | None]) -> None:
 # --------------------------------------------------------------------------- qualifying
 
 
+def _failed(
+    echo: tuple[str | None, ...],
+    error: str,
+    index: int,
+    blank: tuple[None, ...],
+    tail: tuple[None, ...],
+    keep: list[Assessment | ItemError] | None,
+) -> tuple[Any, ...]:
+    """The record of a row that failed (and its ItemError in ``keep``)."""
+    if keep is not None:
+        keep.append(ItemError(index=index, id=echo[0], code="input.invalid", message=error))
+    return (*echo, *blank, error, *tail)
+
+
+def _assessment_record(
+    a: Assessment, kinds: Mapping[str, str], lang: Locale | None
+) -> tuple[Any, ...]:
+    """The record of an assessment: its verdict row, no error, and with ``lang`` its texts."""
+    row = (*verdict_row(a.to_verdict(), kinds), None)
+    if lang is None:
+        return row
+    return (
+        *row,
+        a.grading.definition.get(lang),
+        "; ".join(r.get(lang) for r in a.fit.reasons),
+    )
+
+
+def _named(prospect: Prospect) -> tuple[str | None, ...]:
+    """id, name, owner and territory of a valid prospect whose qualification failed."""
+    return (prospect.key, prospect.name, prospect.owner, prospect.territory)
+
+
 def _echo(data: dict[str, Any]) -> tuple[str | None, str | None, str | None, str | None]:
     """id, name, owner and territory of a row that failed, where they could be read."""
     ident, name, owner, territory = (
@@ -822,13 +856,6 @@ def _echo(data: dict[str, Any]) -> tuple[str | None, str | None, str | None, str
         for key in ("id", "name", "owner", "territory")
     )
     return (ident or name, name, owner, territory)
-
-
-#: Grade → its letter, by dict lookup: an enum's ``.value`` is a Python-level descriptor call.
-_LETTER: Final = {g: g.value for g in Grade}
-_DEVIL, _ANGEL, _IMP, _SWEETHEART, _UNCLASSIFIED = (
-    Quadrant.DEVIL, Quadrant.ANGEL, Quadrant.IMP, Quadrant.SWEETHEART, Quadrant.UNCLASSIFIED,
-)  # fmt: skip
 
 
 def _run(
@@ -863,9 +890,31 @@ def _run(
     full = detail == "full" or keep is not None
     texts = detail == "full"
     out_columns = FULL_COLUMNS if texts else RESULT_COLUMNS
+    with paused_gc():
+        records = _records(reader, engine, day, kinds, full, texts, lang, keep)
+    data_by_column = (
+        dict(zip(out_columns, (list(c) for c in zip(*records, strict=True)), strict=True))
+        if records
+        else {c: [] for c in out_columns}
+    )
+    result_frame = _frame(data_by_column, out_columns, df.index)
+    result_frame.attrs["as_of"] = day
+    return result_frame
+
+
+def _records(
+    reader: _Reader,
+    engine: Engine,
+    day: dt.date,
+    kinds: Mapping[str, str],
+    full: bool,
+    texts: bool,
+    lang: Locale,
+    keep: list[Assessment | ItemError] | None,
+) -> list[tuple[Any, ...]]:
+    """One record per row of ``reader``, in order (see :func:`_run`)."""
     blank = (None,) * (len(RESULT_COLUMNS) - 5)  # between the echo and the error
     tail = (None, None) if texts else ()
-    one: Callable[..., Any] = engine.qualify if full else engine.verdict
     validate = Prospect.model_validate
     joined = bool(reader.people)
     records: list[tuple[Any, ...]] = []
@@ -874,6 +923,9 @@ def _run(
         chunk = reader.chunk(start, min(start + _CHUNK, n))
         failed = chunk.failed
         rows = chunk.rows
+        done: list[tuple[Any, ...] | None] = [None] * len(rows)
+        valid: list[Prospect] = []
+        where: list[int] = []  # the chunk position of each valid prospect
         for k in range(len(rows)):
             data = rows[k]
             assert data is not None
@@ -887,69 +939,33 @@ def _run(
                 if "key_info" not in data:
                     data["key_info"] = _NO_KEY_INFO
                 try:
-                    result = one(validate(data), as_of=day)
+                    valid.append(validate(data))
+                    where.append(k)
+                    continue
                 except ValidationError as exc:
                     error = reader.describe(chunk, k, exc)
+            done[k] = _failed(_echo(data), error, start + k, blank, tail, keep)
+        if full:
+            for k, prospect in zip(where, valid, strict=True):
+                try:
+                    a = engine.qualify(prospect, as_of=day)
                 except ErpsalesError as exc:
                     error = f"row {reader.row_label(start + k)}: {exc}"
-            if error is not None:
-                echo = _echo(data)
-                records.append((*echo, *blank, error, *tail))
-                if keep is not None:
-                    keep.append(
-                        ItemError(index=start + k, id=echo[0], code="input.invalid", message=error)
-                    )
-                continue
-            if full:
-                a: Assessment = result
-                ids = a.finding_ids()
-                q = dict.fromkeys(Quadrant, 0)
-                for placement in a.stakeholders:
-                    q[placement.quadrant] += 1
-                head = (
-                    a.prospect_id, a.prospect_name, a.owner, a.territory, a.product, a.fit.status,
-                    _LETTER[a.grade], _LETTER[a.grading.descriptor_grade],
-                    _LETTER[a.grading.window_grade],
-                    a.grading.months_to_close, a.status, a.phase, a.in_pipeline,
-                )  # fmt: skip
+                    done[k] = _failed(_named(prospect), error, start + k, blank, tail, keep)
+                    continue
                 if keep is not None:
                     keep.append(a)
-            else:
-                v = result
-                ids = v.finding_ids
-                q = v.quadrants
-                head = (
-                    v.prospect_id, v.prospect_name, v.owner, v.territory, v.product, v.fit_status,
-                    _LETTER[v.grade], _LETTER[v.descriptor_grade], _LETTER[v.window_grade],
-                    v.months_to_close, v.status, v.phase, v.in_pipeline,
-                )  # fmt: skip
-            contradictions = red_flags = warnings = 0
-            for fid in ids:
-                kind = kinds.get(fid)
-                if kind == "contradiction":
-                    contradictions += 1
-                elif kind == "red_flag":
-                    red_flags += 1
-                elif kind == "warning":
-                    warnings += 1
-            row: tuple[Any, ...] = (
-                *head, len(ids), ",".join(ids), contradictions, red_flags, warnings,
-                q[_DEVIL], q[_ANGEL], q[_IMP], q[_SWEETHEART], q[_UNCLASSIFIED], None,
-            )  # fmt: skip
-            if texts:
-                row += (
-                    a.grading.definition.get(lang),
-                    "; ".join(r.get(lang) for r in a.fit.reasons),
-                )
-            records.append(row)
-    data_by_column = (
-        dict(zip(out_columns, (list(c) for c in zip(*records, strict=True)), strict=True))
-        if records
-        else {c: [] for c in out_columns}
-    )
-    result_frame = _frame(data_by_column, out_columns, df.index)
-    result_frame.attrs["as_of"] = day
-    return result_frame
+                done[k] = _assessment_record(a, kinds, lang if texts else None)
+        else:
+            verdicts = engine.verdict_rows(valid, as_of=day)
+            for k, prospect, row in zip(where, valid, verdicts, strict=True):
+                if isinstance(row, ItemError):  # the backend failed on this one item
+                    error = f"row {reader.row_label(start + k)}: {row.message}"
+                    done[k] = _failed(_named(prospect), error, start + k, blank, tail, keep)
+                else:
+                    done[k] = (*row, None)
+        records += done  # type: ignore[arg-type]  # every position is filled
+    return records
 
 
 def qualify_frame(

@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from erpsales._facts import FactContext, add_months, derivation_code
+from erpsales._gc import paused_gc
 from erpsales._resolve import Resolver
 from erpsales._rows import finding_kinds, finding_summary
 from erpsales.assessment import Verdict, build
@@ -129,12 +130,18 @@ class FusedProgram:
 
     def rows(self, prospects: Sequence[Prospect], as_of: dt.date) -> list[tuple[Any, ...]]:
         """One row of :data:`~erpsales.VERDICT_COLUMNS` per prospect, in order."""
-        return self._run["row"](prospects, as_of, add_months(as_of, self._ctx.imminent_months))
+        return self._call("row", prospects, as_of)
 
     def verdicts(self, prospects: Sequence[Prospect], as_of: dt.date) -> list[Verdict]:
         """One :class:`~erpsales.Verdict` per prospect, in order."""
+        return self._call("verdict", prospects, as_of)
+
+    def _call(self, shape: Shape, prospects: Sequence[Prospect], as_of: dt.date) -> list[Any]:
         imminent = add_months(as_of, self._ctx.imminent_months)
-        return self._run["verdict"](prospects, as_of, imminent)
+        if len(prospects) < 64:
+            return self._run[shape](prospects, as_of, imminent)
+        with paused_gc():
+            return self._run[shape](prospects, as_of, imminent)
 
     # -- what the generated code looks up -------------------------------------------------
 

@@ -22,6 +22,9 @@ from erpsales.models._people import Stakeholder
 __all__ = ["Closing", "Prospect", "Territory", "TerritoryCriteria"]
 
 
+_MAY_WAIT = frozenset({SelectionStatus.WAITING, SelectionStatus.UNKNOWN})
+
+
 class Prospect(InputModel):
     """A company on a salesperson's list 「名单」, with what is known about it.
 
@@ -91,15 +94,13 @@ class Prospect(InputModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Prospect:
-        if self.waiting_on and self.selection not in (
-            SelectionStatus.WAITING,
-            SelectionStatus.UNKNOWN,
-        ):
+        if self.waiting_on and self.selection not in _MAY_WAIT:
             raise ValueError(
                 f"waiting_on is set but selection is {self.selection.value!r}; expected 'waiting'"
             )
-        names = [s.name for s in self.stakeholders]
-        if len(names) != len(set(names)):
+        people = self.stakeholders
+        if len(people) > 1 and len({s.name for s in people}) != len(people):
+            names = [s.name for s in people]
             dup = next(n for n in names if names.count(n) > 1)
             raise ValueError(f"stakeholder names must be unique; {dup!r} appears twice")
         return self
