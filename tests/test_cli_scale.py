@@ -374,17 +374,17 @@ def test_an_interrupt_removes_the_partial_output(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     source = write_csv(tmp_path / "p.csv", prospects(3_000))
-    real = Engine.verdict
+    real = Engine.verdict_rows
     calls = 0
 
-    def verdict(self: Engine, prospect: Any, /, *, as_of: Any = None) -> Verdict:
+    def verdict_rows(self: Engine, prospects: Any, /, *, as_of: Any = None) -> Any:
         nonlocal calls
         calls += 1
-        if calls == 2_500:
+        if calls == 3:  # the third chunk of 1,000 rows: two are written already
             raise KeyboardInterrupt
-        return real(self, prospect, as_of=as_of)
+        return real(self, prospects, as_of=as_of)
 
-    monkeypatch.setattr(Engine, "verdict", verdict)
+    monkeypatch.setattr(Engine, "verdict_rows", verdict_rows)
     out = tmp_path / "out.parquet"
     code = main(["qualify", str(source), "-o", str(out), *RUN, "--jobs", "1"])
     _, err = capsys.readouterr()

@@ -32,16 +32,17 @@ import sys
 import threading
 import time
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import IO, Any, Literal, Protocol, TextIO
 
 from pydantic import BaseModel, ValidationError
 
 from erpsales import __version__
 from erpsales._api import Engine, item_error
+from erpsales._gc import paused_gc
 from erpsales._io import (
     Record,
     RecordDecoder,
@@ -51,7 +52,7 @@ from erpsales._io import (
     read_records,
     relabel,
 )
-from erpsales._rows import VERDICT_COLUMNS, FindingSummary, finding_kinds, verdict_row
+from erpsales._rows import VERDICT_COLUMNS
 from erpsales.assessment import Assessment, ItemError, Verdict
 from erpsales.diff import _diff, policy_with
 from erpsales.errors import ErpsalesError
@@ -442,7 +443,7 @@ def _cmd_qualify(args: argparse.Namespace) -> int:
         # before any output. The records themselves are read later, chunk by chunk.
         sources = [stack.enter_context(open_records(path, columns=mapping)) for path in args.files]
         engine = stack.enter_context(Engine(policy, backend=args.backend))
-        plan = _Plan(fmt, detail, as_of, lang, finding_kinds(engine.policy))
+        plan = _Plan(fmt, detail, as_of, lang)
         out = _Target(args.output)
         err = _Target(args.errors) if args.errors else None
         sizes = [source.size for source in sources]
@@ -558,8 +559,6 @@ class _Plan:
     detail: Detail
     as_of: dt.date
     lang: Locale
-    kinds: dict[str, str]
-    summaries: dict[tuple[str, ...], FindingSummary] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -651,26 +650,50 @@ def _qualify_chunk(engine: Engine, plan: _Plan, chunk: _Chunk) -> _Done:
     """Decode, qualify and render one chunk; a bad item becomes an ItemError at its row."""
     decoder = chunk.decoder
     labels: Mapping[str, str] = getattr(decoder, "labels", {})
-    one = engine.qualify if plan.detail == "full" else engine.verdict
     as_of = plan.as_of
-    results: list[Any] = []
+    valid: list[Prospect] = []
+    where: list[tuple[int, int | None, str | None, str]] = []  # index, row, key, file
     errors: list[tuple[str, ItemError]] = []
-    for offset, (row, payload) in enumerate(chunk.items):
-        record = decoder(chunk.file_start + offset, row, payload)
-        index = chunk.start + offset
-        if record.error is not None:
-            errors.append((record.file, _row_error(index, record)))
-            continue
-        data = record.data or {}
+    with paused_gc():
+        for offset, (row, payload) in enumerate(chunk.items):
+            record = decoder(chunk.file_start + offset, row, payload)
+            index = chunk.start + offset
+            if record.error is not None:
+                errors.append((record.file, _row_error(index, record)))
+                continue
+            data = record.data or {}
+            try:
+                valid.append(Prospect.model_validate(data))
+            except ValidationError as exc:
+                error = item_error(index, data, exc, row=row)
+                errors.append((record.file, _relabelled(error, labels)))
+                continue
+            where.append((index, row, record.key, record.file))
+        if plan.detail == "full":
+            graded: Iterable[Any] = _each(engine.qualify, valid, as_of)
+        elif plan.fmt == "table":
+            graded = engine.verdicts(valid, as_of=as_of)
+        else:
+            graded = engine.verdict_rows(valid, as_of=as_of)
+        results: list[Any] = []
+        for (index, line, key, file), result in zip(where, graded, strict=True):
+            if isinstance(result, ItemError):  # the backend failed on this one item
+                error = ItemError(
+                    index=index, row=line, id=key, code=result.code, message=result.message
+                )
+                errors.append((file, error))
+            else:
+                results.append(result)
+        return _Done(len(results), errors, _render(plan, results))
+
+
+def _each(one: Callable[..., Any], prospects: list[Prospect], as_of: dt.date) -> Iterator[Any]:
+    """``one`` on each prospect; a backend failure becomes an :class:`ItemError` in place."""
+    for index, prospect in enumerate(prospects):
         try:
-            results.append(one(data, as_of=as_of))
-        except ValidationError as exc:
-            error = item_error(index, data, exc, row=row)
-            errors.append((record.file, _relabelled(error, labels)))
-        except ErpsalesError as exc:  # the backend failed on this one item
-            error = ItemError(index=index, row=row, id=record.key, code=exc.code, message=str(exc))
-            errors.append((record.file, error))
-    return _Done(len(results), errors, _render(plan, results))
+            yield one(prospect, as_of=as_of)
+        except ErpsalesError as exc:
+            yield ItemError(index=index, id=prospect.key, code=exc.code, message=str(exc))
 
 
 def _row_error(index: int, record: Record) -> ItemError:
@@ -710,8 +733,7 @@ def _render(plan: _Plan, results: list[Any]) -> Any:
         if fmt == "jsonl":
             return "".join(f"{a.model_dump_json()}\n" for a in results)
         return [_indented(a.model_dump(mode="json")) for a in results]
-    kinds, cache = plan.kinds, plan.summaries
-    rows = [verdict_row(verdict, kinds, cache) for verdict in results]
+    rows = results  # flat verdict rows (Engine.verdict_rows)
     if fmt == "csv":
         buffer = io.StringIO()
         at = _PIPELINE_AT
