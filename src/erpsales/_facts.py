@@ -17,6 +17,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import itertools
+import operator
 import re
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
@@ -200,11 +201,8 @@ def place(person: Stakeholder, ctx: FactContext) -> Quadrant:
     return ctx.quadrants[influence][person.support]
 
 
-def _unsupported(values: list[str] | None, offered: frozenset[str] | None) -> int | None:
-    if values is None:
-        return None
-    if offered is None:
-        return 0
+def _unsupported(values: list[str], offered: frozenset[str]) -> int:
+    """How many of ``values`` are not ``offered`` (compared case-insensitively)."""
     return sum(1 for v in values if v.casefold() not in offered)
 
 
@@ -242,15 +240,19 @@ def _infer_selection(
     return "unknown"
 
 
-def _leader_advantage(top: str | None, leaders: list[Any] | None) -> bool | None:
-    if top is None or leaders is None:
-        return None
+def _leader_advantage(top: str, leaders: list[Any]) -> bool:
+    """Whether ``top`` is one of the leading competitors' advantages (R-KE-01)."""
     folded = top.casefold()
-    return any(folded == a.casefold() for c in leaders for a in c.advantages)
+    for competitor in leaders:
+        for advantage in competitor.advantages:
+            if advantage.casefold() == folded:
+                return True
+    return False
 
 
 _HELPERS: dict[str, Any] = {
     "_months_between": months_between,
+    "_LEADING": operator.attrgetter("leading"),
     "_unsupported": _unsupported,
     "_order_violation": _order_violation,
     "_infer_selection": _infer_selection,
@@ -268,6 +270,8 @@ _HELPERS: dict[str, Any] = {
     "_UNCLASSIFIED": _UNCLASSIFIED,
     "_QW": _QUADRANT_WEIGHTS,
     "len": len,
+    "filter": filter,
+    "list": list,
     "bool": bool,
     "max": max,
     "sum": sum,
@@ -332,9 +336,9 @@ PROSPECT_DERIVATIONS: tuple[tuple[str, str], ...] = (
     ),
     # the schedule S6 … S1 (R-KI-02/03, AMB-17)
     (
-        "known_dates",
-        "[d for d in (selection_start, sched.selection_end, sched.vendor_decision, signing, "
-        "sched.implementation_start, sched.go_live) if d is not None]",
+        "known_dates",  # a date is never false: filter(None, …) drops exactly the unknown ones
+        "list(filter(None, (selection_start, sched.selection_end, sched.vendor_decision, "
+        "signing, sched.implementation_start, sched.go_live)))",
     ),
     ("schedule__known_count", "len(known_dates)"),
     (
@@ -386,9 +390,18 @@ PROSPECT_DERIVATIONS: tuple[tuple[str, str], ...] = (
     ("requirement__module_count", "None if modules is None else len(modules)"),
     ("requirement__site_count", "None if sites is None else len(sites)"),
     ("requirement__language_count", "None if languages is None else len(languages)"),
-    ("requirement__unsupported_module_count", "_unsupported(modules, _MODS)"),
-    ("requirement__unsupported_language_count", "_unsupported(languages, _LANGS)"),
-    ("requirement__unsupported_site_count", "_unsupported(sites, _REGS)"),
+    (
+        "requirement__unsupported_module_count",
+        "None if modules is None else 0 if _MODS is None else _unsupported(modules, _MODS)",
+    ),
+    (
+        "requirement__unsupported_language_count",
+        "None if languages is None else 0 if _LANGS is None else _unsupported(languages, _LANGS)",
+    ),
+    (
+        "requirement__unsupported_site_count",
+        "None if sites is None else 0 if _REGS is None else _unsupported(sites, _REGS)",
+    ),
     # decision (R-DE)
     ("decision__initiator_known", "dec.initiator is not None"),
     ("decision__makers_known", "bool(dec.decision_makers)"),
@@ -401,12 +414,15 @@ PROSPECT_DERIVATIONS: tuple[tuple[str, str], ...] = (
     ("decision__external_role_count", "None if external is None else len(external)"),
     # competition (R-CO) and key evaluation (R-KE)
     ("competitors", "comp.competitors"),
-    ("leaders", "None if competitors is None else [c for c in competitors if c.leading]"),
+    ("leaders", "None if competitors is None else list(filter(_LEADING, competitors))"),
     ("competition__competitor_count", "None if competitors is None else len(competitors)"),
     ("competition__leader_count", "None if leaders is None else len(leaders)"),
     ("competition__differentiator_count", "len(comp.differentiators or ())"),
     ("top", "ev.top_factor"),
-    ("competition__top_factor_is_leader_advantage", "_leader_advantage(top, leaders)"),
+    (
+        "competition__top_factor_is_leader_advantage",
+        "None if top is None or leaders is None else _leader_advantage(top, leaders)",
+    ),
     ("factors", "ev.factors"),
     ("evaluation__factor_count", "None if factors is None else len(factors)"),
     ("evaluation__top_factor_known", "top is not None"),
