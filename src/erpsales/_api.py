@@ -22,13 +22,13 @@ from erpsales.policy._compile import compile_program
 from erpsales.policy._load import seed_policy
 from erpsales.policy._model import Policy
 
-__all__ = ["BATCH_SIZE", "BackendName", "Engine", "qualify", "qualify_many"]
+__all__ = ["BackendName", "Engine", "qualify", "qualify_many"]
 
 BackendName = Literal["auto", "compiled", "durable"]
 _ENGINE_LOCK = threading.Lock()
 _R = TypeVar("_R", Assessment, Verdict, tuple[Any, ...])
 #: How many items the batch methods validate and grade together (how far they read ahead).
-BATCH_SIZE = 256
+_BATCH_SIZE = 256
 
 
 def _as_date(value: dt.date | str | None) -> dt.date:
@@ -130,7 +130,7 @@ class Engine:
     ) -> Iterator[Verdict | ItemError]:
         """:meth:`verdict` for a stream; a bad item becomes an :class:`ItemError` in its place.
 
-        The compiled backend grades :data:`BATCH_SIZE` items at a time (so it reads that far
+        The compiled backend grades 256 items at a time (so it reads that far
         ahead of what it has yielded).
         """
         if self._fused is not None:
@@ -149,7 +149,7 @@ class Engine:
         A row holds what :meth:`verdict` decides (finding ids comma-joined, with counts by
         kind, and the count of people per quadrant): what the CLI writes and
         :func:`~erpsales.frame.qualify_frame` returns. The compiled backend derives only the
-        fields its rules read and decides in one generated loop, :data:`BATCH_SIZE` items
+        fields its rules read and decides in one generated loop, 256 items
         at a time; a bad item becomes an :class:`ItemError` in its place.
 
         Example:
@@ -205,7 +205,7 @@ class Engine:
         day = _as_date(as_of)
         items = iter(prospects)
         index = 0
-        while batch := list(itertools.islice(items, BATCH_SIZE)):
+        while batch := list(itertools.islice(items, _BATCH_SIZE)):
             valid: list[Prospect] = []
             errors: dict[int, ItemError] = {}
             for offset, item in enumerate(batch):
