@@ -23,6 +23,7 @@ from erpsales._rows import finding_kinds, verdict_row
 from erpsales.testing import strategies as es
 
 from .conftest import AS_OF
+from .test_display import _four_quadrants
 from .test_properties import CONDITIONS
 
 SETTINGS: list[dict[str, Any]] = [
@@ -114,22 +115,9 @@ def test_fused_verdict_equals_the_durable_backend(prospect: Prospect, day: dt.da
 
 
 def test_rows_follow_the_columns_and_the_seed_decides_the_examples() -> None:
-    """R-TM-03 and R-GR-02 on a row: 3亿 with 2000万 profit, selection started → ERP2, A."""
-    item = {
-        "id": "P-1",
-        "name": "苏州精工机械",
-        "industry": "机械",
-        "revenue": "3亿",
-        "profit": "2000万",
-        "computerisation": "not_computerised",
-        "selection": "started",
-        "months_to_close": 1,
-        "stakeholders": [
-            {"name": "王总", "roles": ["approver"], "influence": 5, "support": 5},
-            {"name": "李工", "influence": 2, "support": 1},
-        ],
-    }
-    (row,) = Engine(backend="compiled").verdict_rows([item], as_of=AS_OF)
+    """R-TM-03, R-GR-02 and R-SM-03 on a row: 3亿 with 2000万 profit, selection started →
+    ERP2, A; one person in each quadrant and one unscored; a devil approver is flagged."""
+    (row,) = Engine(backend="compiled").verdict_rows([_four_quadrants()], as_of=AS_OF)
     assert not isinstance(row, ItemError)
     got = dict(zip(VERDICT_COLUMNS, row, strict=True))
     assert (got["id"], got["product"], got["grade"], got["status"]) == (
@@ -138,8 +126,11 @@ def test_rows_follow_the_columns_and_the_seed_decides_the_examples() -> None:
         "A",
         "active",
     )
-    assert (got["angel"], got["imp"], got["devil"], got["sweetheart"]) == (1, 1, 0, 0)
+    assert [got[q] for q in ("devil", "angel", "imp", "sweetheart", "unclassified")] == [1] * 5
     assert got["in_pipeline"] is True
+    ids = got["finding_ids"].split(",")
+    assert {"SM-DECIDER-DEVIL", "SM-UNSCORED"} <= set(ids)
+    assert got["finding_count"] == len(ids)
 
 
 @pytest.mark.parametrize("backend", erpsales.available_backends())

@@ -176,8 +176,9 @@ class Resolver:
         self.phase_map = settings.pipeline.phase_map
         self.pipeline_grades = frozenset(settings.pipeline.pipeline_grades)
         self._texts: dict[str, Text] = {}
-        self._fit_cache: dict[tuple[Any, ...], FitResult] = {}
-        self._grade_cache: dict[tuple[Any, ...], GradeResult] = {}
+        # the decisions, remembered per combination of what they depend on
+        self._fit_memo = lru_cache(maxsize=_CACHE_SIZE)(self._decide_fit)
+        self._grade_memo = lru_cache(maxsize=_CACHE_SIZE)(self._decide_grade)
         self._catalogs: dict[str, _Renderer] = {}
         # per quadrant: (attention priority, the enum member, seed number, advice)
         self._quadrant_info = {
@@ -230,13 +231,7 @@ class Resolver:
         and profit in the reasons' values are ``None`` here (:meth:`fit` fills them in).
         Computed once per combination and remembered.
         """
-        key = (fired, revenue_known, profit_sign, industry_class)
-        cached = self._fit_cache.get(key)
-        if cached is None:
-            cached = self._decide_fit(*key)
-            if len(self._fit_cache) < _CACHE_SIZE:
-                self._fit_cache[key] = cached
-        return cached
+        return self._fit_memo(fired, revenue_known, profit_sign, industry_class)
 
     def _decide_fit(
         self,
@@ -331,13 +326,7 @@ class Resolver:
 
     def grade_decision(self, fired: tuple[int, ...], status_unknown: bool) -> GradeResult:
         """The grade from what it depends on: the firings and whether the status is unknown."""
-        key = (fired, status_unknown)
-        cached = self._grade_cache.get(key)
-        if cached is None:
-            cached = self._decide_grade(fired, status_unknown)
-            if len(self._grade_cache) < _CACHE_SIZE:
-                self._grade_cache[key] = cached
-        return cached
+        return self._grade_memo(fired, status_unknown)
 
     def _decide_grade(self, fired: tuple[int, ...], status_unknown: bool) -> GradeResult:
         g = self.settings.grading
