@@ -115,9 +115,6 @@ class FusedProgram:
             "_FINDINGS": self._findings,
             "_build": build,
             "_Verdict": Verdict,
-            "_QUADRANTS": tuple(Quadrant),
-            "dict": dict,
-            "zip": zip,
         }
         self.source: dict[Shape, str] = {}
         self._run: dict[Shape, Callable[..., list[Any]]] = {}
@@ -228,6 +225,9 @@ class FusedProgram:
             if phase == 2
         ]
         quadrants = ", ".join(_QUADRANT_COUNTS)
+        quadrant_items = ", ".join(
+            f"_{q.name}: {count}" for q, count in zip(Quadrant, _QUADRANT_COUNTS, strict=True)
+        )
         if shape == "row":
             result = (
                 f"append((P.id or P.name, P.name, P.owner, P.territory, d[{_PRODUCT}], "
@@ -244,7 +244,7 @@ class FusedProgram:
                 f"'descriptor_grade': d[{_DESCRIPTOR}], 'window_grade': d[{_WINDOW}], "
                 "'months_to_close': close__months, 'status': status, "
                 f"'phase': d[{_PHASE}], 'in_pipeline': pipeline, 'finding_ids': g[0], "
-                f"'quadrants': dict(zip(_QUADRANTS, ({quadrants},)))}}))"
+                f"'quadrants': {{{quadrant_items}}}}}))"
             )
         classes = {c: i << self._class_shift for i, c in enumerate(_CLASSES)}
         bits = self._input_bits
