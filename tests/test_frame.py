@@ -871,3 +871,24 @@ def test_as_of_is_used_and_defaults_to_today() -> None:
     assert qualify_frame(df, as_of="2026-11-28").at[0, "months_to_close"] == 1
     assert qualify_frame(df, as_of=dt.date(2026, 6, 1)).at[0, "months_to_close"] == 7
     assert qualify_frame(df).attrs["as_of"] == dt.date.today()
+
+
+def test_long_formats_line_up_with_the_input_around_a_bad_row() -> None:
+    """A bad row in the middle neither shifts the others' findings nor people onto it."""
+    items = _examples()
+    rows = [flat_row(i) for i in items]
+    rows.insert(2, {"name": "bad", "annual_revenue_rmb": "lots"})
+    df = pd.DataFrame(rows, index=[f"r{i}" for i in range(len(rows))])
+    expected = [erpsales.qualify(i, as_of=AS_OF) for i in items]
+    expected.insert(2, None)
+    found = df.erpsales.findings(as_of=AS_OF)
+    people = df.erpsales.stakeholders(as_of=AS_OF)
+    for label, want in zip(df.index, expected, strict=True):
+        got_ids = found.loc[[label], "rule_id"].tolist() if label in found.index else []
+        got_people = people.loc[[label], "name"].tolist() if label in people.index else []
+        if want is None:
+            assert got_ids == []
+            assert got_people == []
+        else:
+            assert got_ids == list(want.finding_ids()), label
+            assert got_people == [p.name for p in want.stakeholders], label

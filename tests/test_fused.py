@@ -186,3 +186,21 @@ def test_fused_decisions_at_the_edges(which: int) -> None:
     ]
     expected = [_general(engine, p, AS_OF) for p in prospects]
     assert list(engine.verdicts(prospects, as_of=AS_OF)) == expected
+
+
+@pytest.mark.parametrize("backend", erpsales.available_backends())
+def test_the_calendars_last_month_is_graded_not_refused(backend: str) -> None:
+    """AMB-28 at the end of the calendar: a selection starting within a month of
+    9999-12-15 is imminent (the window ends past date.max), so R-GR-02 gives A."""
+    item = {
+        "name": "x",
+        "industry": "food",
+        "computerisation": "not_computerised",
+        "months_to_close": 1,
+        "key_info": {"schedule": {"selection_start": "9999-12-20"}},
+    }
+    engine = Engine(backend=backend)
+    with engine:
+        verdict = engine.verdict(item, as_of="9999-12-15")
+        assert verdict.grade.value == "A"
+        assert verdict == engine.qualify(item, as_of="9999-12-15").to_verdict()

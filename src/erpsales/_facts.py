@@ -19,7 +19,7 @@ import datetime as dt
 import itertools
 import operator
 import re
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -47,6 +47,7 @@ __all__ = [
     "add_months",
     "build_facts",
     "derivation_code",
+    "indent",
     "months_between",
     "place",
 ]
@@ -66,9 +67,17 @@ _MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
-    """Return ``day`` plus ``months`` calendar months, clamping to the month's last day."""
+    """Return ``day`` plus ``months`` calendar months, clamping to the month's last day.
+
+    A result past the calendar's end (year 9999) is :attr:`datetime.date.max`, before its
+    start :attr:`datetime.date.min`: every date there is.
+    """
     total = day.month - 1 + months
     year, month = day.year + total // 12, total % 12 + 1
+    if year > dt.MAXYEAR:
+        return dt.date.max
+    if year < dt.MINYEAR:
+        return dt.date.min
     last = _MONTH_DAYS[month - 1] + (month == 2 and calendar.isleap(year))
     return dt.date(year, month, min(day.day, last))
 
@@ -473,9 +482,7 @@ AGGREGATES: tuple[tuple[str, str], ...] = tuple(
 _NAME = re.compile(r"(?<![.\w'])([A-Za-z_]\w*)")
 
 
-def _closure(
-    table: tuple[tuple[str, str], ...], wanted: Iterable[str], known: Collection[str] = ()
-) -> list[tuple[str, str]]:
+def _closure(table: tuple[tuple[str, str], ...], wanted: Iterable[str]) -> list[tuple[str, str]]:
     """The lines of ``table`` that ``wanted`` needs (themselves and what they read), in order."""
     lines = dict(table)
     need: set[str] = set()
@@ -485,7 +492,7 @@ def _closure(
         if name in need:
             continue
         need.add(name)
-        stack += [n for n in _NAME.findall(lines[name]) if n in lines and n not in known]
+        stack += [n for n in _NAME.findall(lines[name]) if n in lines]
     return [(name, code) for name, code in table if name in need]
 
 
@@ -535,7 +542,8 @@ def derivation_code(
     )
 
 
-def _indent(lines: Iterable[str], depth: int) -> list[str]:
+def indent(lines: Iterable[str], depth: int) -> list[str]:
+    """``lines`` indented ``depth`` levels, for generated source."""
     return ["    " * depth + line for line in lines]
 
 
@@ -550,14 +558,14 @@ def _full_builder(ctx: FactContext) -> Callable[..., tuple[Fact, tuple[Fact, ...
     source = "\n".join(
         [
             "def build(P, D, IMM):",
-            *_indent(code.prospect, 1),
-            *_indent(code.loop_init, 1),
+            *indent(code.prospect, 1),
+            *indent(code.loop_init, 1),
             "    people = []",
             "    for Q in P.stakeholders:",
-            *_indent(code.person, 2),
-            *_indent(code.loop_add, 2),
+            *indent(code.person, 2),
+            *indent(code.loop_add, 2),
             f"        people.append({{{person}}})",
-            *_indent(code.after, 1),
+            *indent(code.after, 1),
             f"    return {{{fact}}}, tuple(people)",
             "",
         ]

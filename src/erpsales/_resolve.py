@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 from erpsales._facts import Facts
@@ -118,7 +119,7 @@ class FitResult:
     candidates: tuple[str, ...]
     revenue_suggests: tuple[str, ...]
     profit_suggests: str | None
-    reasons: tuple[tuple[str, dict[str, Any]], ...]
+    reasons: tuple[tuple[str, Mapping[str, Any]], ...]
     profit_short: bool = False
 
     @property
@@ -316,7 +317,8 @@ class Resolver:
             candidates if status == "fit" else (),
             by_revenue,
             profit_suggests,
-            tuple(reasons),
+            # remembered and shared between calls: the values are read-only views
+            tuple((key, MappingProxyType(values)) for key, values in reasons),
             profit_short,
         )
 

@@ -822,11 +822,12 @@ def _failed(
     index: int,
     blank: tuple[None, ...],
     tail: tuple[None, ...],
-    keep: list[Assessment | ItemError] | None,
+    kept: list[Assessment | ItemError | None] | None,
+    k: int,
 ) -> tuple[Any, ...]:
-    """The record of a row that failed (and its ItemError in ``keep``)."""
-    if keep is not None:
-        keep.append(ItemError(index=index, id=echo[0], code="input.invalid", message=error))
+    """The record of row ``k`` of a chunk, which failed (and its ItemError in ``kept``)."""
+    if kept is not None:
+        kept[k] = ItemError(index=index, id=echo[0], code="input.invalid", message=error)
     return (*echo, *blank, error, *tail)
 
 
@@ -890,8 +891,7 @@ def _run(
     full = detail == "full" or keep is not None
     texts = detail == "full"
     out_columns = FULL_COLUMNS if texts else RESULT_COLUMNS
-    with paused_gc():
-        records = _records(reader, engine, day, kinds, full, texts, lang, keep)
+    records = _records(reader, engine, day, kinds, full, texts, lang, keep)
     data_by_column = (
         dict(zip(out_columns, (list(c) for c in zip(*records, strict=True)), strict=True))
         if records
@@ -913,59 +913,82 @@ def _records(
     keep: list[Assessment | ItemError] | None,
 ) -> list[tuple[Any, ...]]:
     """One record per row of ``reader``, in order (see :func:`_run`)."""
+    records: list[tuple[Any, ...]] = []
+    n = len(reader.labels)
+    for start in range(0, n, _CHUNK):
+        # the collector is paused chunk by chunk: a chunk makes many objects and no cycles
+        with paused_gc():
+            records += _chunk_records(
+                reader, engine, day, kinds, full, texts, lang, keep, start, min(start + _CHUNK, n)
+            )
+    return records
+
+
+def _chunk_records(
+    reader: _Reader,
+    engine: Engine,
+    day: dt.date,
+    kinds: Mapping[str, str],
+    full: bool,
+    texts: bool,
+    lang: Locale,
+    keep: list[Assessment | ItemError] | None,
+    start: int,
+    stop: int,
+) -> list[tuple[Any, ...]]:
+    """The records of rows ``start:stop`` of ``reader``, in order."""
     blank = (None,) * (len(RESULT_COLUMNS) - 5)  # between the echo and the error
     tail = (None, None) if texts else ()
     validate = Prospect.model_validate
     joined = bool(reader.people)
-    records: list[tuple[Any, ...]] = []
-    n = len(reader.labels)
-    for start in range(0, n, _CHUNK):
-        chunk = reader.chunk(start, min(start + _CHUNK, n))
-        failed = chunk.failed
-        rows = chunk.rows
-        done: list[tuple[Any, ...] | None] = [None] * len(rows)
-        valid: list[Prospect] = []
-        where: list[int] = []  # the chunk position of each valid prospect
-        for k in range(len(rows)):
-            data = rows[k]
-            assert data is not None
-            rows[k] = None  # this row's objects die with it (see _Source.deferred)
-            error = failed.get(k) if failed else None
-            if error is None:
-                error = reader.finish(chunk, k, data)
-            if error is None and joined:
-                error = reader.attach(start + k, data)
-            if error is None:
-                if "key_info" not in data:
-                    data["key_info"] = _NO_KEY_INFO
-                try:
-                    valid.append(validate(data))
-                    where.append(k)
-                    continue
-                except ValidationError as exc:
-                    error = reader.describe(chunk, k, exc)
-            done[k] = _failed(_echo(data), error, start + k, blank, tail, keep)
-        if full:
-            for k, prospect in zip(where, valid, strict=True):
-                try:
-                    a = engine.qualify(prospect, as_of=day)
-                except ErpsalesError as exc:
-                    error = f"row {reader.row_label(start + k)}: {exc}"
-                    done[k] = _failed(_named(prospect), error, start + k, blank, tail, keep)
-                    continue
-                if keep is not None:
-                    keep.append(a)
-                done[k] = _assessment_record(a, kinds, lang if texts else None)
-        else:
-            verdicts = engine.verdict_rows(valid, as_of=day)
-            for k, prospect, row in zip(where, valid, verdicts, strict=True):
-                if isinstance(row, ItemError):  # the backend failed on this one item
-                    error = f"row {reader.row_label(start + k)}: {row.message}"
-                    done[k] = _failed(_named(prospect), error, start + k, blank, tail, keep)
-                else:
-                    done[k] = (*row, None)
-        records += done  # type: ignore[arg-type]  # every position is filled
-    return records
+    chunk = reader.chunk(start, stop)
+    failed = chunk.failed
+    rows = chunk.rows
+    done: list[tuple[Any, ...] | None] = [None] * len(rows)
+    kept: list[Assessment | ItemError | None] | None = None if keep is None else [None] * len(rows)
+    valid: list[Prospect] = []
+    where: list[int] = []  # the chunk position of each valid prospect
+    for k in range(len(rows)):
+        data = rows[k]
+        assert data is not None
+        rows[k] = None  # this row's objects die with it (see _Source.deferred)
+        error = failed.get(k) if failed else None
+        if error is None:
+            error = reader.finish(chunk, k, data)
+        if error is None and joined:
+            error = reader.attach(start + k, data)
+        if error is None:
+            if "key_info" not in data:
+                data["key_info"] = _NO_KEY_INFO
+            try:
+                valid.append(validate(data))
+                where.append(k)
+                continue
+            except ValidationError as exc:
+                error = reader.describe(chunk, k, exc)
+        done[k] = _failed(_echo(data), error, start + k, blank, tail, kept, k)
+    if full:
+        for k, prospect in zip(where, valid, strict=True):
+            try:
+                a = engine.qualify(prospect, as_of=day)
+            except ErpsalesError as exc:
+                error = f"row {reader.row_label(start + k)}: {exc}"
+                done[k] = _failed(_named(prospect), error, start + k, blank, tail, kept, k)
+                continue
+            if kept is not None:
+                kept[k] = a
+            done[k] = _assessment_record(a, kinds, lang if texts else None)
+    else:
+        verdicts = engine.verdict_rows(valid, as_of=day)
+        for k, prospect, row in zip(where, valid, verdicts, strict=True):
+            if isinstance(row, ItemError):  # the backend failed on this one item
+                error = f"row {reader.row_label(start + k)}: {row.message}"
+                done[k] = _failed(_named(prospect), error, start + k, blank, tail, kept, k)
+            else:
+                done[k] = (*row, None)
+    if keep is not None:
+        keep += kept  # type: ignore[arg-type]  # every position is filled, in row order
+    return done  # type: ignore[return-value]  # every position is filled
 
 
 def qualify_frame(

@@ -27,7 +27,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
-from erpsales._facts import FactContext, add_months, derivation_code
+from erpsales._facts import FactContext, add_months, derivation_code, indent
 from erpsales._gc import paused_gc
 from erpsales._resolve import Resolver
 from erpsales._rows import finding_kinds, finding_summary
@@ -57,6 +57,8 @@ _COUNT_BITS = 32  # bits per person rule's count in the findings key
 # subsequence of five ids (Resolver.note_ids), so there are at most 32 combinations
 _NOTES_BITS = 8
 _CACHE_SIZE = 65_536
+# below this many prospects a batch is over before the collector would run: no pause
+_PAUSE_FROM = 64
 
 # positions in a decision record
 (
@@ -135,7 +137,7 @@ class FusedProgram:
 
     def _call(self, shape: Shape, prospects: Sequence[Prospect], as_of: dt.date) -> list[Any]:
         imminent = add_months(as_of, self._ctx.imminent_months)
-        if len(prospects) < 64:
+        if len(prospects) < _PAUSE_FROM:
             return self._run[shape](prospects, as_of, imminent)
         with paused_gc():
             return self._run[shape](prospects, as_of, imminent)
@@ -258,7 +260,7 @@ class FusedProgram:
             *code.loop_init,
             *(f"{c} = 0" for c in counters),
             "for Q in P.stakeholders:",
-            *_indent([*code.person, *code.loop_add, *person], 1),
+            *indent([*code.person, *code.loop_add, *person], 1),
             *code.after,
             "m = 0",
             *phase1,
@@ -284,16 +286,12 @@ class FusedProgram:
                 "    out = []",
                 "    append = out.append",
                 "    for P in PS:",
-                *_indent(body, 2),
+                *indent(body, 2),
                 "    return out",
                 "",
             ]
         )
         return source, tuple(emitter.consts)
-
-
-def _indent(lines: list[str], depth: int) -> list[str]:
-    return ["    " * depth + line for line in lines]
 
 
 def _some_decision(resolver: Resolver) -> tuple[Any, Any]:
