@@ -11,6 +11,8 @@ Batches that overlap without end (a server grading requests on several threads) 
 keep the collector off for good, and cycles made by the rest of the program would pile
 up. So the pause is bounded: a batch that ends while others still run, once the
 collector has been off for :data:`MAX_PAUSE` seconds, collects every generation itself.
+A program that switches the collector off itself while a batch runs finds it on again
+when the last batch ends (the state is taken when the first batch starts).
 """
 
 from __future__ import annotations
