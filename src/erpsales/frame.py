@@ -891,28 +891,6 @@ def _run(
     full = detail == "full" or keep is not None
     texts = detail == "full"
     out_columns = FULL_COLUMNS if texts else RESULT_COLUMNS
-    records = _records(reader, engine, day, kinds, full, texts, lang, keep)
-    data_by_column = (
-        dict(zip(out_columns, (list(c) for c in zip(*records, strict=True)), strict=True))
-        if records
-        else {c: [] for c in out_columns}
-    )
-    result_frame = _frame(data_by_column, out_columns, df.index)
-    result_frame.attrs["as_of"] = day
-    return result_frame
-
-
-def _records(
-    reader: _Reader,
-    engine: Engine,
-    day: dt.date,
-    kinds: Mapping[str, str],
-    full: bool,
-    texts: bool,
-    lang: Locale,
-    keep: list[Assessment | ItemError] | None,
-) -> list[tuple[Any, ...]]:
-    """One record per row of ``reader``, in order (see :func:`_run`)."""
     records: list[tuple[Any, ...]] = []
     n = len(reader.labels)
     for start in range(0, n, _CHUNK):
@@ -921,7 +899,14 @@ def _records(
             records += _chunk_records(
                 reader, engine, day, kinds, full, texts, lang, keep, start, min(start + _CHUNK, n)
             )
-    return records
+    data_by_column = (
+        dict(zip(out_columns, (list(c) for c in zip(*records, strict=True)), strict=True))
+        if records
+        else {c: [] for c in out_columns}
+    )
+    result_frame = _frame(data_by_column, out_columns, df.index)
+    result_frame.attrs["as_of"] = day
+    return result_frame
 
 
 def _chunk_records(
