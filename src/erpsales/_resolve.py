@@ -423,7 +423,7 @@ class Resolver:
                 )
             )
             findings.append(self._finding(rule, fact, vfields, subject, dict(values)))
-        status = self._status(prospect, fit)
+        status, in_pipeline = self.standing(fit, grade, prospect.disqualified)
         return build(
             Assessment,
             {
@@ -465,7 +465,7 @@ class Resolver:
                 ),
                 "status": status,
                 "phase": self.phase_map[grade.grade],
-                "in_pipeline": status == "active" and grade.grade in self.pipeline_grades,
+                "in_pipeline": in_pipeline,
                 "findings": tuple(findings),
                 "stakeholders": self._placements(prospect, people),
                 "trace": tuple(trace),
@@ -480,6 +480,7 @@ class Resolver:
         ids = list(self.note_ids(fit, grade))
         fired = sorted([(i, -1) for i in firings.verdict] + firings.people)
         ids += [rules[i].id for i, _ in fired]
+        status, in_pipeline = self.standing(fit, grade, prospect.disqualified)
         return build(
             Verdict,
             {
@@ -493,18 +494,23 @@ class Resolver:
                 "descriptor_grade": grade.descriptor,
                 "window_grade": grade.window,
                 "months_to_close": pfact["close__months"],
-                "status": (status := self._status(prospect, fit)),
+                "status": status,
                 "phase": self.phase_map[grade.grade],
-                "in_pipeline": status == "active" and grade.grade in self.pipeline_grades,
+                "in_pipeline": in_pipeline,
                 "finding_ids": tuple(ids),
                 "quadrants": {q: pfact[key] for q, key in _QUADRANT_COUNTS},
             },
         )
 
-    def _status(self, prospect: Prospect, fit: FitResult) -> Status:
-        if self.disqualify and prospect.disqualified:
-            return "disqualified"
-        return "out_of_market" if fit.status == "no_fit" else "active"
+    def standing(
+        self, fit: FitResult, grade: GradeResult, disqualified: bool
+    ) -> tuple[Status, bool]:
+        """The status (AMB-12) and whether the prospect is on the PIPELINE (AMB-21)."""
+        if self.disqualify and disqualified:
+            status: Status = "disqualified"
+        else:
+            status = "out_of_market" if fit.status == "no_fit" else "active"
+        return status, status == "active" and grade.grade in self.pipeline_grades
 
     def _definition(self, result: GradeResult, status: str) -> Text:
         grade = result.grade

@@ -71,8 +71,8 @@ _PAUSE_FROM = 64
     _DESCRIPTOR_LETTER,
     _WINDOW_LETTER,
     _PHASE,
-    _STATUS,
-    _PIPELINE_GRADE,
+    _STANDING,  # (status, in_pipeline) of a prospect that is not disqualified
+    _STANDING_DISQUALIFIED,  # … and of one that is
     _NOTES,
     _FIELDS,
 ) = range(13)
@@ -173,8 +173,8 @@ class FusedProgram:
             grade.descriptor.value,
             grade.window.value,
             resolver.phase_map[g],
-            "out_of_market" if fit.status == "no_fit" else "active",
-            g in resolver.pipeline_grades,
+            resolver.standing(fit, grade, False),
+            resolver.standing(fit, grade, True),
             self._notes[notes] << len(self._phase2),
             *resolver.verdict_fields(fit, grade).values(),
         )
@@ -250,11 +250,6 @@ class FusedProgram:
             )
         classes = {c: i << self._class_shift for i, c in enumerate(_CLASSES)}
         bits = self._input_bits
-        status = (
-            f"status = 'disqualified' if P.disqualified else d[{_STATUS}]"
-            if resolver.disqualify
-            else f"status = d[{_STATUS}]"
-        )
         body = [
             *code.prospect,
             *code.loop_init,
@@ -276,8 +271,7 @@ class FusedProgram:
             *phase2,
             "g = _FINDINGS.get(f)",
             "if g is None: g = _findings(f)",
-            status,
-            f"pipeline = status == 'active' and d[{_PIPELINE_GRADE}]",
+            f"status, pipeline = d[{_STANDING_DISQUALIFIED} if P.disqualified else {_STANDING}]",
             result,
         ]
         source = "\n".join(
